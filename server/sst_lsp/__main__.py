@@ -1,0 +1,3 @@
+from sst_lsp.cli import main
+
+raise SystemExit(main())

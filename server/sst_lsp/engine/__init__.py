@@ -1,0 +1,1 @@
+"""The analysis engine: pure Python, no LSP types."""

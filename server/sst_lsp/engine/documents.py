@@ -1,0 +1,66 @@
+"""Open documents: their text, version and (for TypeScript) an incrementally maintained tree."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .positions import LineIndex, Range
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OpenDocument:
+    path: Path
+    text: str
+    version: int | None
+    tree: object | None = None
+    _parser: object | None = field(default=None, repr=False)
+
+    @property
+    def is_typescript(self) -> bool:
+        return self.path.suffix in (".ts", ".tsx", ".mts", ".cts")
+
+    def parse_full(self) -> None:
+        if not self.is_typescript:
+            return
+        from .typescript import new_parser
+
+        if self._parser is None:
+            self._parser = new_parser()
+        self.tree = self._parser.parse(self.text.encode("utf-8"))
+
+    def apply_changes(self, changes: list[tuple[Range | None, str]], version: int | None) -> None:
+        """Apply LSP content changes in order; the tree is edited and reparsed incrementally."""
+        tree = self.tree
+        for rng, new_text in changes:
+            if rng is None:
+                self.text = new_text
+                tree = None
+                continue
+            index = LineIndex(self.text)
+            start = index.offset_of_position(rng.start)
+            end = max(start, index.offset_of_position(rng.end))
+            if tree is not None:
+                start_byte = len(self.text[:start].encode("utf-8"))
+                old_end_byte = start_byte + len(self.text[start:end].encode("utf-8"))
+                new_end_byte = start_byte + len(new_text.encode("utf-8"))
+                start_point = index.point_of_position(index.position_of_offset(start))
+                old_end_point = index.point_of_position(index.position_of_offset(end))
+                self.text = self.text[:start] + new_text + self.text[end:]
+                new_index = LineIndex(self.text)
+                new_end_point = new_index.point_of_position(new_index.position_of_offset(start + len(new_text)))
+                tree.edit(start_byte, old_end_byte, new_end_byte, start_point, old_end_point, new_end_point)
+            else:
+                self.text = self.text[:start] + new_text + self.text[end:]
+        self.version = version
+        if not self.is_typescript:
+            return
+        if self._parser is None:
+            from .typescript import new_parser
+
+            self._parser = new_parser()
+        src = self.text.encode("utf-8")
+        self.tree = self._parser.parse(src, tree) if tree is not None else self._parser.parse(src)

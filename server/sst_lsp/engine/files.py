@@ -1,0 +1,141 @@
+"""Reading project files safely: open-editor overlays first, then disk with a size cap.
+
+The engine never follows a link out of the workspace, never reads a file larger than
+``MAX_FILE_BYTES`` and never raises for an unreadable file: it records why, so that a rule
+(SST002) can report it, and the file is treated as absent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".sst", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build", ".ruff_cache"})
+
+
+@dataclass
+class Unreadable:
+    path: Path
+    reason: str
+
+
+@dataclass
+class FileSystem:
+    """A view of the files the engine reads: editor overlays over the disk, with a cache."""
+
+    workspace: Path | None = None
+    overlays: dict[Path, str] = field(default_factory=dict)
+    unreadable: dict[Path, Unreadable] = field(default_factory=dict)
+    _cache: dict[Path, str | None] = field(default_factory=dict)
+
+    def within_workspace(self, path: Path) -> bool:
+        if self.workspace is None:
+            return True
+        try:
+            real = Path(os.path.realpath(path))
+        except (OSError, RuntimeError):
+            return False
+        ws = Path(os.path.realpath(self.workspace))
+        return real == ws or ws in real.parents
+
+    def read_text(self, path: Path) -> str | None:
+        """Text of ``path`` or None when it is absent or cannot be read (the reason is kept)."""
+        path = Path(os.path.abspath(path))
+        if path in self.overlays:
+            return self.overlays[path]
+        if path in self._cache:
+            return self._cache[path]
+        text = self._read_disk(path)
+        self._cache[path] = text
+        return text
+
+    def _read_disk(self, path: Path) -> str | None:
+        try:
+            if not path.is_file():
+                return None
+        except OSError as exc:  # a link loop, a permission problem on a parent
+            self._unreadable(path, f"cannot be examined ({exc.strerror or exc})")
+            return None
+        if not self.within_workspace(path):
+            self._unreadable(path, "is a link that points outside the workspace")
+            return None
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self._unreadable(path, f"is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self._unreadable(path, f"cannot be read ({exc.strerror or exc})")
+            return None
+        if b"\x00" in data[:8192]:
+            self._unreadable(path, "is binary, not text")
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self._unreadable(path, f"is not valid UTF-8 (byte {exc.start})")
+            return None
+
+    def _unreadable(self, path: Path, reason: str) -> None:
+        log.info("skipping %s: %s", path, reason)
+        self.unreadable[path] = Unreadable(path, reason)
+
+    def exists(self, path: Path) -> bool:
+        path = Path(os.path.abspath(path))
+        if path in self.overlays:
+            return True
+        try:
+            return path.exists() and self.within_workspace(path)
+        except OSError:
+            return False
+
+    def is_file(self, path: Path) -> bool:
+        path = Path(os.path.abspath(path))
+        if path in self.overlays:
+            return True
+        try:
+            return path.is_file() and self.within_workspace(path)
+        except OSError:
+            return False
+
+    def is_dir(self, path: Path) -> bool:
+        try:
+            return path.is_dir() and self.within_workspace(path)
+        except OSError:
+            return False
+
+    def invalidate(self, path: Path | None = None) -> None:
+        if path is None:
+            self._cache.clear()
+            self.unreadable.clear()
+        else:
+            path = Path(os.path.abspath(path))
+            self._cache.pop(path, None)
+            self.unreadable.pop(path, None)
+
+
+def find_files(root: Path, names: set[str], *, max_depth: int = 12) -> list[Path]:
+    """Files under ``root`` with one of ``names``, skipping vendored and tool folders and links out."""
+    found: list[Path] = []
+    root_real = os.path.realpath(root)
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen or not (real == root_real or real.startswith(root_real + os.sep)):
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        depth = Path(dirpath).relative_to(root).parts
+        if len(depth) >= max_depth:
+            dirnames[:] = []
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in filenames:
+            if name in names:
+                found.append(Path(dirpath) / name)
+    return sorted(found)

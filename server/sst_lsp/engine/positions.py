@@ -1,0 +1,144 @@
+"""The one place where offsets are converted.
+
+Tree-sitter reports (row, UTF-8 byte column); the LSP speaks (line, UTF-16 code unit);
+Python strings index code points. Every conversion between them lives here.
+Lines are split on ``\\n`` only, like tree-sitter; a ``\\r`` before it is part of the line
+content for byte counting but never inside a reported range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    character: int  # UTF-16 code units
+
+
+@dataclass(frozen=True)
+class Range:
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(sl: int, sc: int, el: int, ec: int) -> "Range":
+        return Range(Position(sl, sc), Position(el, ec))
+
+    def to_json(self) -> dict:
+        return {
+            "start": {"line": self.start.line, "character": self.start.character},
+            "end": {"line": self.end.line, "character": self.end.character},
+        }
+
+
+ZERO_RANGE = Range.of(0, 0, 0, 0)
+
+
+def utf16_len(s: str) -> int:
+    """Number of UTF-16 code units of ``s``."""
+    n = len(s)
+    for ch in s:
+        if ord(ch) > 0xFFFF:
+            n += 1
+    return n
+
+
+class LineIndex:
+    """Maps between code-point offsets, UTF-8 byte points and LSP positions for one text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            self.line_starts.append(i + 1)
+            i = find("\n", i + 1)
+
+    def line_text(self, line: int) -> str:
+        if line < 0 or line >= len(self.line_starts):
+            return ""
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self.text)
+        return self.text[start:end]
+
+    # -- code-point offsets ------------------------------------------------------------
+    def position_of_offset(self, offset: int) -> Position:
+        """LSP position of a code-point offset into the text."""
+        offset = max(0, min(offset, len(self.text)))
+        lo, hi = 0, len(self.line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        start = self.line_starts[lo]
+        return Position(lo, utf16_len(self.text[start:offset]))
+
+    def offset_of_position(self, pos: Position) -> int:
+        """Code-point offset of an LSP position (clamped to the line, never inside a pair)."""
+        if pos.line >= len(self.line_starts):
+            return len(self.text)
+        if pos.line < 0:
+            return 0
+        line = self.line_text(pos.line)
+        if line.endswith("\r") and pos.line + 1 < len(self.line_starts):
+            line = line[:-1]  # clamp before a CRLF's \r, never between \r and \n
+        start = self.line_starts[pos.line]
+        units = 0
+        for i, ch in enumerate(line):
+            if units >= pos.character:
+                return start + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return start + len(line)
+
+    def range_of_offsets(self, start: int, end: int) -> Range:
+        return Range(self.position_of_offset(start), self.position_of_offset(end))
+
+    # -- tree-sitter byte points --------------------------------------------------------
+    def position_of_point(self, point: tuple[int, int]) -> Position:
+        """LSP position of a tree-sitter point (row, UTF-8 byte column)."""
+        row, col = point
+        line = self.line_text(row)
+        if line.isascii():
+            return Position(row, col)
+        prefix = line.encode("utf-8")[:col].decode("utf-8", errors="ignore")
+        return Position(row, utf16_len(prefix))
+
+    def range_of_node(self, node) -> Range:
+        return Range(self.position_of_point(node.start_point), self.position_of_point(node.end_point))
+
+    def byte_offset_of_position(self, pos: Position) -> int:
+        """UTF-8 byte offset of an LSP position (for tree-sitter edits)."""
+        off = self.offset_of_position(pos)
+        return len(self.text[:off].encode("utf-8"))
+
+    def point_of_position(self, pos: Position) -> tuple[int, int]:
+        off = self.offset_of_position(pos)
+        line = min(max(pos.line, 0), len(self.line_starts) - 1)
+        start = self.line_starts[line]
+        return (line, len(self.text[start:off].encode("utf-8")))
+
+    def end_position(self) -> Position:
+        return self.position_of_offset(len(self.text))
+
+
+def apply_text_edits(text: str, edits: list[tuple[Range, str]]) -> str:
+    """Apply non-overlapping LSP-style edits to ``text`` (used by ``check --fix`` and tests)."""
+    index = LineIndex(text)
+    spans = sorted(
+        ((index.offset_of_position(r.start), index.offset_of_position(r.end), new) for r, new in edits),
+        key=lambda s: (s[0], s[1]),
+    )
+    out, last = [], 0
+    for start, end, new in spans:
+        if start < last:
+            raise ValueError("overlapping edits")
+        out.append(text[last:start])
+        out.append(new)
+        last = end
+    out.append(text[last:])
+    return "".join(out)

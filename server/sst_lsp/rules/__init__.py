@@ -1,0 +1,1 @@
+"""Rules: one module per code (``sstNNN_name.py``), registered with ``@rule``."""

@@ -1,0 +1,127 @@
+"""The rule registry: metadata and documentation for every code, and the runner.
+
+A rule is one module: a ruff-style docstring (its documentation page) and one function
+decorated with ``@rule(...)`` that yields ``Violation``s from a ``Project``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import sys
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..engine.era import ALL_ERAS, Era
+from ..engine.model import Safety, Severity, Violation
+from ..engine.project import Project
+
+log = logging.getLogger(__name__)
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix safety")
+DOCS_BASE = "https://github.com/sst-lsp/sst-lsp/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    eras: frozenset
+    fix: Safety | None
+    check: Callable[[Project], Iterable[Violation]]
+    module: str
+    enabled_by_default: bool = True
+
+    @property
+    def doc(self) -> str:
+        return (sys.modules[self.module].__doc__ or "").strip()
+
+    @property
+    def summary(self) -> str:
+        doc = self.doc
+        marker = "## What it does"
+        if marker in doc:
+            body = doc.split(marker, 1)[1].strip().split("\n\n", 1)[0]
+            return " ".join(body.split())
+        return self.name
+
+    @property
+    def eras_label(self) -> str:
+        if self.eras == ALL_ERAS:
+            return "all"
+        return ", ".join(sorted(str(e) for e in self.eras))
+
+    def applies_to(self, era: Era | None) -> bool:
+        if era is None:
+            return self.eras == ALL_ERAS
+        return era in self.eras
+
+    @property
+    def url(self) -> str:
+        return rule_doc_uri(self.code)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: Severity, *, eras=ALL_ERAS, fix: Safety | None = None, enabled: bool = True):
+    def register(fn):
+        if code in RULES:
+            raise ValueError(f"duplicate rule code {code}")
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled)
+        return fn
+
+    return register
+
+
+def rule_doc_uri(code: str) -> str:
+    """A link to the rule's page shipped inside the package."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "rules" / f"{code}.md"
+    return page.as_uri()
+
+
+def load_all() -> dict[str, Rule]:
+    from .. import rules as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("sst"):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")
+    return dict(sorted(RULES.items()))
+
+
+@dataclass
+class RunResult:
+    violations: list[Violation]
+    failures: list[tuple[str, str]]  # (code, error) for rules that raised
+
+
+def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[str] | None = None) -> RunResult:
+    """Run every applicable rule; a rule that raises is logged and skipped, the others still run."""
+    rules = load_all()
+    out: list[Violation] = []
+    failures: list[tuple[str, str]] = []
+    era = project.era
+    for code, r in rules.items():
+        if select is not None:
+            if not any(code.startswith(s) for s in select):
+                continue
+        elif not r.enabled_by_default:
+            continue
+        if ignore and any(code.startswith(s) for s in ignore):
+            continue
+        if not r.applies_to(era):
+            continue
+        try:
+            for v in r.check(project):
+                if v.severity is None:
+                    v.severity = r.severity
+                out.append(v)
+        except Exception as exc:  # isolate a faulty rule
+            log.exception("rule %s failed on %s", code, project.root)
+            failures.append((code, f"{type(exc).__name__}: {exc}"))
+    out.sort(key=lambda v: (str(v.path), v.range.start.line, v.range.start.character, v.code))
+    return RunResult(out, failures)

@@ -1,0 +1,44 @@
+"""## What it does
+Reports a `pyproject.toml` or `uv.lock` in the project that does not parse as TOML, at the
+position of the parse error.
+
+## Why is this bad?
+uv refuses to run on a file it cannot parse, so `sst deploy` stops at its first uv command
+(`failed to run uv sync: exit status 2`). The rest of the analysis cannot trust a broken file
+either: no other diagnostic is reported for it until it parses.
+
+## Example
+```toml
+[project]
+name = "functions
+```
+
+## Use instead
+```toml
+[project]
+name = "functions"
+```
+
+## Fix safety
+No fix: only the author knows what was meant.
+"""
+
+from __future__ import annotations
+
+from ..engine.era import ALL_ERAS
+from ..engine.model import Severity, Violation
+from .registry import rule
+
+
+@rule("SST001", "toml-syntax-error", Severity.ERROR, eras=ALL_ERAS)
+def check(project):
+    for path in project.toml_paths:
+        pp = project.pyproject(path)
+        if pp is None or pp.ok:
+            continue
+        yield Violation(
+            "SST001",
+            path,
+            pp.doc.error_range,
+            f"{path.name} is not valid TOML: {pp.doc.error}. uv cannot read it, so SST's build stops at its first uv command.",
+        )

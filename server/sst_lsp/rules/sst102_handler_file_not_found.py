@@ -1,0 +1,88 @@
+"""## What it does
+Checks that the file a Python handler names exists. A handler is
+`{path}/{file}.{function}`, relative to the directory that contains `sst.config.ts`; SST looks
+for `{path}/{file}.py` (SST 4.13+ also under `src/`, `app/`, `functions/`, `lambda/`,
+`handlers/` and `lib/`).
+
+## Why is this bad?
+SST cannot build the function and the deploy stops: `handler not found: could not find Python
+file '…' in directory '…'` (SST 3.9.3–4.12), `Handler not found: …` (4.13+), or
+`Could not find file for handler "…"` (before 3.9.3).
+
+## Example
+```ts
+new sst.aws.Function("Api", {
+  handler: "functions/functions/api.handler", // the file is functions/src/functions/api.py
+  runtime: "python3.11",
+});
+```
+
+## Use instead
+```ts
+handler: "functions/src/functions/api.handler",
+```
+
+## Fix safety
+Unsafe: the closest existing `.py` path (a missing `src/`, a case slip, a typo) is offered,
+but only the author knows it is the intended file.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from ..engine.era import ALL_ERAS
+from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
+from ..engine.positions import ZERO_RANGE
+from ._util import handler_not_found_text, sub_range
+from .registry import rule
+
+
+def closest_file(project, file_part: str) -> str | None:
+    options = [p[:-3] for p in project.python_file_index]
+    lowered = {o.lower(): o for o in options}
+    if file_part.lower() in lowered:
+        return lowered[file_part.lower()]
+    # a missing or extra path segment (typically src/)
+    tail = file_part.split("/")
+    for o in options:
+        parts = o.split("/")
+        if len(parts) == len(tail) + 1 and _drop_one(parts, tail):
+            return o
+        if len(parts) + 1 == len(tail) and _drop_one(tail, parts):
+            return o
+    hits = difflib.get_close_matches(file_part, options, n=1, cutoff=0.8)
+    return hits[0] if hits else None
+
+
+def _drop_one(longer: list[str], shorter: list[str]) -> bool:
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+@rule("SST102", "handler-file-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
+def check(project):
+    for pf in project.python_functions:
+        t, fd = pf.target, pf.fd
+        if t.exists or t.outside or t.dotted or fd.has_bundle or t.other_language is not None or not t.file_part:
+            continue
+        fix = None
+        guess = closest_file(project, t.file_part)
+        if guess is not None and fd.handler_lit is not None:
+            prefix = "./" if t.text.startswith("./") else ""
+            lit = fd.handler_lit
+            new = prefix + guess + "." + t.function
+            fix = Fix(f'Change the handler to "{new}"', Safety.UNSAFE, (TextEdit(fd.file, lit.range, new),))
+        where = " or under src/, app/, functions/, lambda/, handlers/, lib/" if project.era is not None and project.era.value == "C" else ""
+        related = []
+        if guess is not None:
+            related.append(Related(project.root / (guess + ".py"), ZERO_RANGE, "a Python file with a similar path"))
+        yield Violation(
+            "SST102",
+            fd.file,
+            sub_range(fd.handler_lit, fd.handler_range, 0, len(fd.handler_lit.value) - len(t.function) - 1) if fd.handler_lit else fd.handler_range,
+            f"Handler file {t.file_part}.py does not exist (relative to {project.rel(project.config)}'s directory{where}). "
+            f"SST stops the build with: {handler_not_found_text(project.era, t.file_part, project.root.name)}."
+            + (f' Did you mean "{guess}"?' if guess else ""),
+            fix=fix,
+            related=related,
+        )

@@ -1,0 +1,72 @@
+"""## What it does
+For SST 3.9.3 – 4.12 (era B), checks that every workspace member holding a handler has a
+`[build-system]` table.
+
+## Why is this bad?
+SST runs `uv build --all --sdist` and packages only what it builds. A member without
+`[build-system]` is silently skipped: its code never reaches the Lambda zip and the function
+fails with `Runtime.ImportModuleError`. When no member is buildable, uv fails with
+**`Workspace does not contain any buildable packages`** (exit status 2).
+
+## Example
+```toml
+# functions/pyproject.toml
+[project]
+name = "functions"
+version = "0.1.0"
+```
+
+## Use instead
+```toml
+[project]
+name = "functions"
+version = "0.1.0"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+```
+
+## Fix safety
+Safe: a hatchling `[build-system]` (the backend SST's own examples use) is appended; nothing
+else in the file changes.
+"""
+
+from __future__ import annotations
+
+import tomlkit
+
+from ..engine.era import Era
+from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
+from ..engine.positions import ZERO_RANGE
+from .registry import rule
+
+
+def add_build_system(doc) -> None:
+    table = tomlkit.table()
+    table.add("requires", ["hatchling"])
+    table.add("build-backend", "hatchling.build")
+    doc.add("build-system", table)
+
+
+@rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE)
+def check(project):
+    reported: set = set()
+    for pf in project.python_functions:
+        pp, fd = pf.project, pf.fd
+        if pp is None or not pp.ok or fd.has_bundle or pp.has_build_system or pp.path in reported:
+            continue
+        reported.add(pp.path)
+        edit = pp.doc.edit(add_build_system)
+        fix = Fix("Add a hatchling [build-system]", Safety.SAFE, (TextEdit(pp.path, *edit),)) if edit else None
+        name = pp.name or project.rel(pp.dir)
+        yield Violation(
+            "SST203",
+            pp.path,
+            pp.doc.table_header_range("project") or ZERO_RANGE,
+            f'Project "{name}" holds the handler {fd.handler} but has no [build-system]: SST\'s uv build --all --sdist skips it, '
+            f"so its code never reaches the Lambda zip (Runtime.ImportModuleError at runtime); when no member is buildable uv fails "
+            f'with "Workspace does not contain any buildable packages".',
+            fix=fix,
+            related=[Related(fd.file, fd.handler_range, "the handler")],
+        )

@@ -1,0 +1,58 @@
+"""Helpers for protocol-level tests: wait for diagnostics (never sleep), apply edits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types
+
+from sst_lsp.engine.positions import Position, Range, apply_text_edits
+
+TIMEOUT = 30.0
+
+
+async def wait_for_diagnostics(client, uri: str, predicate=lambda diags: True, version: int | None = None, timeout: float = TIMEOUT):
+    """Wait until the latest diagnostics published for ``uri`` satisfy ``predicate``."""
+
+    async def _wait():
+        while True:
+            diags = client.diagnostics.get(uri)
+            if diags is not None and predicate(diags) and (version is None or client.diagnostic_versions.get(uri) == version):
+                return diags
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    return await asyncio.wait_for(_wait(), timeout)
+
+
+def _publish(ls, params: types.PublishDiagnosticsParams):
+    client = ls
+    client.diagnostics[params.uri] = params.diagnostics
+    client.diagnostic_versions[params.uri] = params.version
+    client.publish_count = getattr(client, "publish_count", 0) + 1
+
+
+def make_client():
+    """pytest-lsp's test client, also recording the version of every publishDiagnostics."""
+    from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
+    from pygls.protocol import default_converter
+
+    client = LanguageClient(converter_factory=default_converter)
+    client.diagnostic_versions = {}
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _publish
+    register_lsp_features(client, features)
+    return client
+
+
+def codes(diags) -> list[str]:
+    return sorted(str(d.code) for d in diags)
+
+
+def apply_workspace_edit(texts: dict[str, str], edit: types.WorkspaceEdit) -> dict[str, str]:
+    out = dict(texts)
+    for uri, edits in (edit.changes or {}).items():
+        out[uri] = apply_text_edits(
+            out[uri],
+            [(Range(Position(e.range.start.line, e.range.start.character), Position(e.range.end.line, e.range.end.character)), e.new_text) for e in edits],
+        )
+    return out

@@ -1,0 +1,154 @@
+"""End to end through the protocol: the real server as a subprocess, driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from conftest import FIXTURES, server_env
+from lsp_helpers import apply_workspace_edit, codes, make_client, wait_for_diagnostics
+
+
+def _workspace() -> Path:
+    ws = Path(tempfile.mkdtemp(prefix="sst-lsp-e2e-"))
+    for code, case in [("SST202", "not-member"), ("SST203", "no-build-system")]:
+        shutil.copytree(FIXTURES / code / case, ws / f"{code}-{case}")
+    return ws
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client),
+)
+async def client(lsp_client: LanguageClient):
+    ws = _workspace()
+    lsp_client.ws = ws
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=ws.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
+            initialization_options={"debounce-ms": 0},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+    shutil.rmtree(ws, ignore_errors=True)
+
+
+def _open(client: LanguageClient, path: Path, language: str) -> tuple[str, str]:
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text)))
+    return uri, text
+
+
+async def _fix_round_trip(client: LanguageClient, path: Path, language: str, code: str) -> None:
+    uri, text = _open(client, path, language)
+    diags = await wait_for_diagnostics(client, uri, lambda d: code in codes(d), version=1)
+    diag = next(d for d in diags if d.code == code)
+    assert diag.source == "sst-lsp"
+    assert diag.code_description is not None and diag.code_description.href.endswith(f"{code}.md")
+    assert diag.related_information, "a two-file diagnostic points at the other file"
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diag.range, types.CodeActionContext(diagnostics=[diag]))
+    )
+    assert actions, "a quick fix is offered"
+    action = actions[0]
+    assert action.is_preferred, "safe fixes are preferred"
+    new_text = apply_workspace_edit({uri: text}, action.edit)[uri]
+    # the edit only adds text: everything the user wrote is still there, in order
+    assert new_text.startswith(text[: _common_prefix(text, new_text)])
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangeWholeDocument(text=new_text)],
+        )
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=2)
+    assert code not in codes(diags)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+async def test_sst202_diagnostic_and_fix(client: LanguageClient):
+    await _fix_round_trip(client, client.ws / "SST202-not-member" / "pyproject.toml", "toml", "SST202")
+
+
+async def test_sst203_diagnostic_and_fix(client: LanguageClient):
+    await _fix_round_trip(client, client.ws / "SST203-no-build-system" / "functions" / "pyproject.toml", "toml", "SST203")
+
+
+async def test_pyproject_edit_republishes_typescript(client: LanguageClient):
+    """Cross-file: a handler's runtime problem on the TS side follows the Python side."""
+    app = client.ws / "SST202-not-member"
+    config_uri, config_text = _open(client, app / "sst.config.ts", "typescript")
+    await wait_for_diagnostics(client, config_uri, lambda d: codes(d) == [], version=1)
+    # remove the function's file from the Python side: the TS handler must now be flagged
+    api = app / "functions" / "src" / "functions" / "api.py"
+    py_uri, py_text = _open(client, api, "python")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=py_uri, version=2),
+            [types.TextDocumentContentChangeWholeDocument(text="def other(event, context):\n    return 1\n")],
+        )
+    )
+    diags = await wait_for_diagnostics(client, config_uri, lambda d: "SST103" in codes(d))
+    assert any("no top-level \"handler\"" in d.message for d in diags)
+
+
+async def test_broken_toml_reports_only_sst001(client: LanguageClient):
+    path = client.ws / "SST203-no-build-system" / "functions" / "pyproject.toml"
+    uri, text = _open(client, path, "toml")
+    await wait_for_diagnostics(client, uri, lambda d: "SST203" in codes(d), version=1)
+    broken = text.replace('name = "functions"', 'name = "functions')
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(text=broken)])
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=2)
+    assert codes(diags) == ["SST001"]
+    line = broken.splitlines().index('name = "functions')
+    assert diags[0].range.start.line == line
+
+
+async def test_incremental_edits_keep_positions(client: LanguageClient):
+    """Incremental changes (with an emoji before the handler) keep the handler range exact."""
+    app = client.ws / "SST202-not-member"
+    uri, text = _open(client, app / "sst.config.ts", "typescript")
+    await wait_for_diagnostics(client, uri, lambda d: True, version=1)
+    lines = text.splitlines(keepends=True)
+    hline = next(i for i, l in enumerate(lines) if "handler:" in l)
+    col = lines[hline].index("api.handler")
+    # type a typo into the file name, one character at a time, after inserting an emoji comment above
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 3)), text="x")],
+        )
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=2)
+    # api → apix: the file no longer exists; the handler range covers the path part
+    assert "SST102" in codes(diags)
+    d = next(d for d in diags if d.code == "SST102")
+    assert d.range.start.line == hline
+    start = lines[hline].index('"functions/') + 1
+    assert d.range.start.character == start
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 4)), text="")],
+        )
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=3)
+    assert "SST102" not in codes(diags)
