@@ -1,0 +1,175 @@
+"""Every rule against its fixtures: violating cases fire exactly where expected, clean ones are silent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from helpers import BROKEN_APP, BROKEN_APP_EXPECTED, FIXTURES, run_check, summary
+from sst_lsp.rules.registry import DOC_SECTIONS, load_all
+
+# case (relative to tests/fixtures) -> expected (code, path, 1-based line); [] means clean.
+EXPECTED: dict[str, list[tuple[str, str, int]]] = {
+    "SST001/broken-member": [("SST001", "functions/pyproject.toml", 4)],
+    "SST001/broken-root": [("SST001", "pyproject.toml", 9)],
+    "SST001/clean": [],
+    "SST101/python-runtime-enum": [("SST101", "sst.config.ts", 11)],
+    "SST101/aliased-string-runtime": [("SST101", "infra/legacy.ts", 4)],
+    "SST101/clean-node-runtime": [],
+    "SST101/clean": [],
+    "SST102/missing-src": [("SST102", "sst.config.ts", 8)],
+    "SST102/case-slip": [("SST102", "sst.config.ts", 9)],
+    "SST102/clean": [],
+    "SST103/typo": [("SST103", "sst.config.ts", 8)],
+    "SST103/clean-bindings": [],
+    "SST103/clean": [],
+    "SST104/dotted-path": [("SST104", "sst.config.ts", 8)],
+    "SST104/dotted-package-name": [("SST104", "sst.config.ts", 8)],
+    "SST104/clean": [],
+    "SST105/no-runtime": [("SST105", "sst.config.ts", 8)],
+    "SST105/node-runtime": [("SST105", "sst.config.ts", 8)],
+    "SST105/string-route": [("SST105", "sst.config.ts", 8)],
+    "SST105/clean-transform": [],
+    "SST105/clean-spread": [],
+    "SST105/clean": [],
+    "SST106/name-differs": [("SST106", "functions/pyproject.toml", 2)],
+    "SST106/nested-member-sst3": [("SST106", "sst.config.ts", 8)],
+    "SST106/clean-nested-member-sst4": [],
+    "SST106/clean": [],
+    "SST202/not-member": [("SST202", "pyproject.toml", 8)],
+    "SST202/not-member-fixed": [],
+    # excluded wins over members; the nested member also breaks era B's packaging
+    "SST202/excluded": [("SST106", "sst.config.ts", 8), ("SST202", "pyproject.toml", 9)],
+    "SST203/no-build-system": [("SST203", "functions/pyproject.toml", 1)],
+    "SST203/no-build-system-fixed": [],
+    "SST401/subnets": [("SST401", "sst.config.ts", 12)],
+    "SST401/shorthand": [("SST401", "sst.config.ts", 12)],
+    "SST401/transform": [("SST401", "sst.config.ts", 10)],
+    "SST401/clean": [],
+    "official/aws-python": [],
+}
+
+# Messages must never repeat a belief the facts (§6) mark wrong.
+WRONG_BELIEFS = [
+    r"virtual drive",
+    r"24\.5\.0",
+    r"requirements\.txt automatically",
+    r"pip install -r requirements",
+    r"__init__\.py files? (are|is) required",
+    r"package[_ ]name\.src",
+    r"dotted module path is required",
+]
+
+
+def _case_dirs() -> list[str]:
+    return sorted(
+        p.parent.relative_to(FIXTURES).as_posix()
+        for p in FIXTURES.glob("*/*/sst.config.ts")
+    )
+
+
+def test_every_fixture_has_an_expectation():
+    assert _case_dirs() == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_fixture(case):
+    root = FIXTURES / case
+    violations = run_check(root)
+    assert summary(violations, root) == sorted(EXPECTED[case])
+    for v in violations:
+        for pattern in WRONG_BELIEFS:
+            assert not re.search(pattern, v.message, re.I), (v.code, v.message)
+
+
+@pytest.mark.parametrize("era", ["3.17.0", "4.17.0", None])
+def test_official_aws_python_layout_is_clean_in_every_era(era):
+    assert run_check(FIXTURES / "official" / "aws-python", era=era) == []
+
+
+def test_era_decides_nested_member_layout():
+    """members = ["packages/*"], handler packages/api/src/api/handler: broken in era B, fine in era C."""
+    sst3 = FIXTURES / "SST106" / "nested-member-sst3"
+    sst4 = FIXTURES / "SST106" / "clean-nested-member-sst4"
+    assert summary(run_check(sst3), sst3) == [("SST106", "sst.config.ts", 8)]
+    assert run_check(sst4) == []
+    # same layouts with the version overridden the other way round
+    assert run_check(sst3, era="4.17.0") == []
+    assert summary(run_check(sst4, era="3.17.0"), sst4) == [("SST106", "sst.config.ts", 8)]
+
+
+def test_sst106_message_names_the_import_and_zip_path():
+    (v,) = run_check(FIXTURES / "SST106" / "nested-member-sst3")
+    assert 'module "packages.api.handler"' in v.message
+    assert "api/handler.py" in v.message
+    assert "Runtime.ImportModuleError" in v.message
+
+
+def test_sst202_excluded_member_fix_removes_the_exclude_entry():
+    (v,) = [v for v in run_check(FIXTURES / "SST202" / "excluded") if v.code == "SST202"]
+    assert "exclude" in v.message
+    assert v.fix is not None and v.fix.safety.value == "unsafe"
+    assert "exclude" in v.fix.title
+
+
+def test_broken_app_reports_each_planted_mistake_once():
+    violations = run_check(BROKEN_APP)
+    assert summary(violations, BROKEN_APP) == sorted(BROKEN_APP_EXPECTED)
+    assert {v.code for v in violations} == set(load_all())
+
+
+def test_broken_app_messages_avoid_wrong_beliefs():
+    for v in run_check(BROKEN_APP):
+        for pattern in WRONG_BELIEFS:
+            assert not re.search(pattern, v.message, re.I), (v.code, v.message)
+    sst104 = next(v for v in run_check(BROKEN_APP) if v.code == "SST104")
+    # the advice is a file path, never another dotted module
+    assert '"billing/src/billing_service/handlers/refunds.handler"' in sst104.message
+
+
+# -- the registry ----------------------------------------------------------------------
+
+
+def test_registry_codes_names_docs_and_fixtures():
+    rules = load_all()
+    assert len(rules) >= 10
+    names = [r.name for r in rules.values()]
+    assert len(set(names)) == len(names)
+    for code, r in rules.items():
+        assert re.fullmatch(r"SST\d{3}", code)
+        assert r.code == code
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", r.name), r.name
+        for section in DOC_SECTIONS:
+            assert f"## {section}" in r.doc, (code, section)
+        cases = [p for p in (FIXTURES / code).glob("*/sst.config.ts")] if (FIXTURES / code).is_dir() else []
+        assert cases, f"no fixture under tests/fixtures/{code}"
+
+
+def test_every_rule_has_a_violating_and_a_clean_fixture():
+    for code in load_all():
+        results = {case: exp for case, exp in EXPECTED.items() if case.startswith(code + "/")}
+        assert any(code in {c for c, _, _ in exp} for exp in results.values()), f"{code}: no violating case"
+        assert any(exp == [] for exp in results.values()), f"{code}: no clean case"
+
+
+def test_no_two_rule_modules_declare_the_same_code():
+    from pathlib import Path
+
+    import sst_lsp.rules as pkg
+
+    declared = []
+    for module in Path(pkg.__path__[0]).glob("sst*.py"):
+        declared += re.findall(r'@rule\(\s*"(SST\d{3})"', module.read_text(encoding="utf-8"))
+    assert sorted(declared) == sorted(set(declared)) == sorted(load_all())
+
+
+def test_every_python_file_of_the_examples_and_fixtures_is_valid_python():
+    import ast
+    from pathlib import Path
+
+    from helpers import EXAMPLES
+
+    for root in (EXAMPLES, FIXTURES):
+        for py in Path(root).rglob("*.py"):
+            ast.parse(py.read_text(encoding="utf-8"), filename=str(py))
