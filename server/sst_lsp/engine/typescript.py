@@ -14,7 +14,8 @@ from typing import Iterator
 
 from .positions import LineIndex, Position, Range
 
-HANDLER_SHAPE = re.compile(r"^(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
+# `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
+HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
 SUBSCRIBE_METHODS = frozenset({"route", "subscribe", "addRoute", "addSubscriber", "subscribeQueue", "subscribeTopic", "notify", "addFunction"})
 STRING_HANDLER_KEYS = frozenset({"function", "job", "subscriber"})
 

@@ -1,0 +1,519 @@
+"""TypeScript extraction: every place SST is given a handler, runtimes, transforms, imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sst_lsp.engine.files import FileSystem
+from sst_lsp.engine.positions import LineIndex, Range
+from sst_lsp.engine.project import Project
+from sst_lsp.engine.typescript import analyse
+
+
+def ts(text: str, name: str = "sst.config.ts"):
+    return analyse(Path("/virtual") / name, text)
+
+
+def by_handler(tf) -> dict:
+    return {f.handler: f for f in tf.functions if f.handler is not None}
+
+
+def range_of(text: str, needle: str, nth: int = 0) -> Range:
+    """The LSP range of the ``nth`` occurrence of ``needle`` in ``text``."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(needle, start + 1)
+    return LineIndex(text).range_of_offsets(start, start + len(needle))
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def project(root: Path) -> Project:
+    return Project(root, root / "sst.config.ts", FileSystem(workspace=root))
+
+
+CONFIG = """\
+export default $config({
+  app(input) { return { name: "app", home: "aws" }; },
+  async run() {
+%s
+  },
+});
+"""
+
+
+# -- sst.aws.Function ----------------------------------------------------------------------
+
+
+def test_function_handler_and_runtime():
+    text = 'new sst.aws.Function("Api", { handler: "functions/api.handler", runtime: "python3.12" });\n'
+    tf = ts(text)
+    assert not tf.has_errors
+    (fd,) = tf.functions
+    assert fd.kind == "sst.aws.Function"
+    assert fd.handler == "functions/api.handler"
+    assert fd.handler_range == range_of(text, "functions/api.handler")
+    assert fd.handler_lit.quote == '"'
+    assert fd.handler_lit.full == range_of(text, '"functions/api.handler"')
+    assert fd.runtime == "python3.12" and fd.runtime_source == "argument"
+    assert fd.runtime_range == range_of(text, '"python3.12"')
+    assert set(fd.pairs) == {"handler", "runtime"}
+    assert fd.object_range is not None
+    assert not fd.has_bundle
+
+
+def test_function_without_runtime_has_insertion_point():
+    text = 'new sst.aws.Function("Api", {\n  handler: "functions/api.handler",\n  memory: "512 MB",\n});\n'
+    (fd,) = ts(text).functions
+    assert fd.runtime is None
+    pos, template = fd.runtime_insert
+    assert fd.indent == "  "
+    assert "{}" in template
+    idx = LineIndex(text)
+    off = idx.offset_of_position(pos)
+    new = text[:off] + template.format('runtime: "python3.12"') + text[off:]
+    assert new == 'new sst.aws.Function("Api", {\n  handler: "functions/api.handler",\n  runtime: "python3.12",\n  memory: "512 MB",\n});\n'
+
+
+def test_single_line_insertion_point():
+    text = 'new sst.aws.Function("Api", { handler: "a/b.handler" });\n'
+    (fd,) = ts(text).functions
+    pos, template = fd.runtime_insert
+    off = LineIndex(text).offset_of_position(pos)
+    new = text[:off] + template.format('runtime: "python3.12"') + text[off:]
+    assert new == 'new sst.aws.Function("Api", { handler: "a/b.handler", runtime: "python3.12" });\n'
+
+
+def test_runtime_enum_member():
+    text = 'new sst.aws.Function("F", { handler: "a/b.handler", runtime: aws.lambda.Runtime.Python3d12 });\n'
+    (fd,) = ts(text).functions
+    assert fd.runtime == "python3.12"
+
+
+def test_bundle_and_template_string_handler():
+    text = "new sst.aws.Function(\"F\", { handler: `src/app.main`, bundle: \"dist\", runtime: 'python3.11' });\n"
+    (fd,) = ts(text).functions
+    assert fd.handler == "src/app.main" and fd.handler_lit.quote == "`"
+    assert fd.has_bundle
+    assert fd.runtime == "python3.11"
+
+
+def test_template_string_with_substitution_is_unresolved():
+    text = 'new sst.aws.Function("F", { handler: `src/${name}.handler`, runtime: "python3.12" });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler is None
+    assert fd.unresolved == "`src/${name}.handler`"
+
+
+# -- routes, crons, subscribers, notifications ---------------------------------------------
+
+
+def test_route_string_and_object():
+    text = """\
+const api = new sst.aws.ApiGatewayV2("Api");
+api.route("GET /", "functions/get.handler");
+api.route("POST /", { handler: "functions/post.handler", runtime: "python3.12" });
+api.route("GET /docs", "https://example.com");
+"""
+    tf = ts(text)
+    fns = by_handler(tf)
+    assert set(fns) == {"functions/get.handler", "functions/post.handler"}
+    assert fns["functions/get.handler"].kind == "route"
+    assert fns["functions/get.handler"].handler_range == range_of(text, "functions/get.handler")
+    assert fns["functions/get.handler"].object_range is None
+    post = fns["functions/post.handler"]
+    assert post.kind == "route" and post.runtime == "python3.12"
+
+
+def test_route_path_is_not_a_handler():
+    text = 'api.route("GET /items/{id}", "functions/items.get");\n'
+    tf = ts(text)
+    assert [f.handler for f in tf.functions] == ["functions/items.get"]
+
+
+@pytest.mark.parametrize("key", ["function", "job"])
+def test_cron_string(key):
+    text = f'new sst.aws.Cron("C", {{ schedule: "rate(1 minute)", {key}: "functions/cron.handler" }});\n'
+    (fd,) = ts(text).functions
+    assert fd.handler == "functions/cron.handler"
+    assert fd.kind == key
+    assert fd.handler_range == range_of(text, "functions/cron.handler")
+
+
+def test_cron_function_object():
+    text = 'new sst.aws.Cron("C", { schedule: "rate(1 day)", function: { handler: "functions/cron.handler", runtime: "python3.12" } });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler == "functions/cron.handler"
+    assert fd.kind == "function"
+    assert fd.runtime == "python3.12"
+
+
+def test_queue_subscribe_and_bucket_notify():
+    text = """\
+const queue = new sst.aws.Queue("Q");
+queue.subscribe("functions/q.handler");
+queue.subscribe({ handler: "functions/q2.handler", runtime: "python3.12" }, { batch: { size: 5 } });
+const bucket = new sst.aws.Bucket("B");
+bucket.notify({ notifications: [{ name: "N", function: "functions/n.handler", events: ["s3:ObjectCreated:*"] }] });
+topic.subscribe("Sub", "functions/t.handler");
+"""
+    fns = by_handler(ts(text))
+    assert set(fns) == {"functions/q.handler", "functions/q2.handler", "functions/n.handler", "functions/t.handler"}
+    assert fns["functions/q.handler"].kind == "subscribe"
+    assert fns["functions/q2.handler"].runtime == "python3.12"
+    assert fns["functions/n.handler"].handler_range == range_of(text, "functions/n.handler")
+
+
+# -- variables, shorthand, spreads ---------------------------------------------------------
+
+
+def test_handler_through_const():
+    text = 'const h = "functions/a.handler";\nnew sst.aws.Function("F", { handler: h, runtime: "python3.12" });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler == "functions/a.handler"
+    off = text.index("handler: h") + len("handler: ")
+    assert fd.handler_range == LineIndex(text).range_of_offsets(off, off + 1)  # the identifier at the use site
+    assert fd.handler_lit.range == range_of(text, "functions/a.handler")  # the literal to edit
+
+
+def test_handler_shorthand_property():
+    text = 'const handler = "functions/a.handler";\nconst runtime = "python3.12";\nnew sst.aws.Function("F", { handler, runtime });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler == "functions/a.handler"
+    assert fd.unresolved is None
+    assert fd.runtime == "python3.12"
+    assert fd.handler_lit.range == range_of(text, "functions/a.handler")
+
+
+def test_route_with_const_string_handler():
+    text = 'const h = "functions/r.handler";\napi.route("GET /", h);\n'
+    (fd,) = ts(text).functions
+    assert fd.handler == "functions/r.handler"
+
+
+def test_unresolvable_handler_is_kept_as_text():
+    text = 'import { h } from "./handlers";\nnew sst.aws.Function("F", { handler: h, runtime: "python3.12" });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler is None and fd.unresolved == "h"
+
+
+def test_spread_defaults_provide_runtime():
+    text = """\
+const pythonDefaults = { runtime: "python3.12", timeout: "30 seconds" } as const;
+const more = { ...pythonDefaults, memory: "1 GB" };
+new sst.aws.Function("A", { handler: "functions/a.handler", ...pythonDefaults });
+new sst.aws.Function("B", { ...more, handler: "functions/b.handler" });
+new sst.aws.Function("C", { ...pythonDefaults, handler: "functions/c.handler", runtime: "python3.11" });
+"""
+    fns = by_handler(ts(text))
+    assert fns["functions/a.handler"].runtime == "python3.12"
+    assert fns["functions/a.handler"].runtime_source == "argument"
+    assert {"timeout", "runtime", "handler"} <= set(fns["functions/a.handler"].pairs)
+    assert fns["functions/b.handler"].runtime == "python3.12"
+    assert "memory" in fns["functions/b.handler"].pairs
+    assert fns["functions/c.handler"].runtime == "python3.11"  # later keys win
+
+
+def test_args_object_through_const():
+    text = 'const args = { handler: "functions/a.handler", runtime: "python3.12" };\nnew sst.aws.Function("F", args);\n'
+    fns = by_handler(ts(text))
+    assert fns["functions/a.handler"].runtime == "python3.12"
+    assert len(ts(text).functions) == 1
+
+
+# -- transforms ----------------------------------------------------------------------------
+
+
+def test_global_function_transform_fill_and_override():
+    tf = ts('$transform(sst.aws.Function, (args) => { args.runtime ??= "python3.12"; });\n')
+    assert [(t.runtime, t.mode) for t in tf.function_transforms] == [("python3.12", "fill")]
+    tf = ts('$transform(sst.aws.Function, (args) => {\n  args.runtime = "python3.13";\n});\n')
+    assert [(t.runtime, t.mode) for t in tf.function_transforms] == [("python3.13", "override")]
+    tf = ts('$transform(sst.aws.Function, (args) => { args.runtime = args.runtime ?? "python3.11"; });\n')
+    assert [(t.runtime, t.mode) for t in tf.function_transforms] == [("python3.11", "fill")]
+    tf = ts('$transform(sst.aws.Bucket, (args) => { args.runtime = "python3.13"; });\n')
+    assert tf.function_transforms == []
+
+
+def test_transform_is_not_a_handler():
+    text = 'new sst.aws.Function("F", { handler: "a/b.handler", transform: { function: (args) => { args.memorySize = 512; } } });\n'
+    tf = ts(text)
+    assert [f.handler for f in tf.functions] == ["a/b.handler"]
+
+
+def test_component_route_transform_applies_to_its_routes_only():
+    text = """\
+const api = new sst.aws.ApiGatewayV2("Api", {
+  transform: {
+    route: {
+      handler: (args) => {
+        args.runtime ??= "python3.11";
+      },
+    },
+  },
+});
+const other = new sst.aws.ApiGatewayV2("Other");
+api.route("GET /", "functions/a.handler");
+api.route("POST /", { handler: "functions/b.handler" });
+api.route("PUT /", { handler: "functions/c.handler", runtime: "python3.13" });
+other.route("GET /", "functions/d.handler");
+"""
+    tf = ts(text)
+    fns = by_handler(tf)
+    assert set(fns) == {"functions/a.handler", "functions/b.handler", "functions/c.handler", "functions/d.handler"}
+    for h in ("a", "b", "c"):
+        assert [(t.runtime, t.mode) for t in fns[f"functions/{h}.handler"].transforms] == [("python3.11", "fill")]
+    assert fns["functions/d.handler"].transforms == []
+    assert fns["functions/c.handler"].runtime == "python3.13"
+    # the transform's callback itself is not a function definition
+    assert all(f.handler for f in tf.functions)
+
+
+def test_component_route_transform_object_form():
+    text = """\
+const api = new sst.aws.ApiGatewayV2("Api", { transform: { route: { handler: { runtime: "python3.12" } } } });
+api.route("GET /", "functions/a.handler");
+"""
+    (fd,) = ts(text).functions
+    assert [(t.runtime, t.mode) for t in fd.transforms] == [("python3.12", "override")]
+
+
+def _effective(tmp_path: Path, body: str) -> dict:
+    write(tmp_path, "sst.config.ts", CONFIG % body)
+    p = project(tmp_path)
+    return {pf.fd.handler: (pf.runtime, pf.runtime_origin) for pf in p.python_functions}
+
+
+def test_project_effective_runtime_fill(tmp_path):
+    got = _effective(
+        tmp_path,
+        """
+    $transform(sst.aws.Function, (args) => { args.runtime ??= "python3.12"; });
+    new sst.aws.Function("A", { handler: "functions/a.handler" });
+    new sst.aws.Function("B", { handler: "functions/b.handler", runtime: "python3.11" });
+    new sst.aws.Function("N", { handler: "web/index.handler", runtime: "nodejs20.x" });
+""",
+    )
+    assert got["functions/a.handler"] == ("python3.12", "$transform(sst.aws.Function)")
+    assert got["functions/b.handler"] == ("python3.11", "argument")  # ??= only fills
+    assert "web/index.handler" not in got  # a Node function
+
+
+def test_project_effective_runtime_override(tmp_path):
+    got = _effective(
+        tmp_path,
+        """
+    $transform(sst.aws.Function, (args) => { args.runtime = "python3.13"; });
+    new sst.aws.Function("B", { handler: "functions/b.handler", runtime: "python3.11" });
+""",
+    )
+    assert got["functions/b.handler"] == ("python3.13", "$transform(sst.aws.Function)")
+
+
+def test_project_node_override_does_not_invent_python(tmp_path):
+    write(tmp_path, "functions/b.py", "def handler(e, c):\n    return 1\n")
+    got = _effective(
+        tmp_path,
+        """
+    $transform(sst.aws.Function, (args) => { args.runtime ??= "nodejs20.x"; });
+    new sst.aws.Function("B", { handler: "functions/b.handler", runtime: "python3.12" });
+""",
+    )
+    assert got["functions/b.handler"] == ("python3.12", "argument")
+
+
+def test_project_route_transform_runtime(tmp_path):
+    got = _effective(
+        tmp_path,
+        """
+    const api = new sst.aws.ApiGatewayV2("Api", {
+      transform: { route: { handler: (args) => { args.runtime ??= "python3.11"; } } },
+    });
+    api.route("GET /", "functions/a.handler");
+    api.route("GET /b", { handler: "functions/b.handler", runtime: "python3.12" });
+""",
+    )
+    assert got["functions/a.handler"] == ("python3.11", "the component's transform")
+    assert got["functions/b.handler"] == ("python3.12", "argument")
+
+
+def test_project_transform_in_imported_file_applies_everywhere(tmp_path):
+    write(tmp_path, "infra/defaults.ts", '$transform(sst.aws.Function, (args) => { args.runtime ??= "python3.12"; });\n')
+    write(tmp_path, "deploy/api.ts", 'export const f = new sst.aws.Function("A", { handler: "functions/a.handler" });\n')
+    got = _effective(tmp_path, '    await import("./deploy/api");')
+    assert got["functions/a.handler"][0] == "python3.12"
+
+
+# -- raw Pulumi lambdas, vpc -----------------------------------------------------------------
+
+
+def test_raw_lambda_default_alias():
+    text = """\
+const fn = new aws.lambda.Function("Raw", {
+  runtime: aws.lambda.Runtime.Python3d12,
+  handler: "index.handler",
+  role: role.arn,
+  code: new $util.asset.FileArchive("./dist/raw"),
+});
+"""
+    tf = ts(text)
+    (raw,) = tf.raw_lambdas
+    assert raw.runtime == "python3.12"
+    assert raw.handler == "index.handler"
+    assert raw.archive_dir == "./dist/raw"
+    assert raw.name_text == '"Raw"'
+    assert raw.ctor_range == range_of(text, "aws.lambda.Function")
+    assert tf.functions == []  # not an SST function definition
+
+
+def test_raw_lambda_renamed_namespace_import():
+    text = 'import * as awsx from "@pulumi/aws";\nnew awsx.lambda.Function("Raw", { runtime: "python3.11", handler: "main.handler", role: r.arn });\n'
+    tf = ts(text)
+    (raw,) = tf.raw_lambdas
+    assert raw.runtime == "python3.11" and raw.python_evidence == 'runtime "python3.11"'
+    assert tf.functions == []
+
+
+def test_raw_lambda_dynamic_import_alias():
+    text = 'const pulumiAws = await import("@pulumi/aws");\nnew pulumiAws.lambda.Function("Raw", { runtime: "nodejs20.x", handler: "index.handler" });\n'
+    (raw,) = ts(text).raw_lambdas
+    assert raw.runtime is None and raw.python_evidence is None
+
+
+def test_unrelated_lambda_function_is_not_raw():
+    text = 'new other.lambda.Function("X", { handler: "a/b.handler", runtime: "python3.12" });\n'
+    tf = ts(text)
+    assert tf.raw_lambdas == []
+
+
+def test_vpc_subnets_pair_and_shorthand():
+    text = """\
+const subnets = ["subnet-1"];
+new sst.aws.Function("A", { handler: "a/a.handler", runtime: "python3.12", vpc: { securityGroups: ["sg"], subnets: ["s"] } });
+new sst.aws.Function("B", { handler: "a/b.handler", runtime: "python3.12", vpc: { subnets } });
+new sst.aws.Function("C", { handler: "a/c.handler", runtime: "python3.12", vpc: { privateSubnets: ["s"], securityGroups: [] } });
+"""
+    tf = ts(text)
+    assert [(v.key_range, v.shorthand) for v in tf.vpc_subnets] == [
+        (range_of(text, "subnets", 1), False),
+        (range_of(text, "subnets", 2), True),
+    ]
+
+
+def test_vpc_subnets_in_function_transform():
+    text = '$transform(sst.aws.Function, (args) => { args.vpc = { subnets: ["s"], securityGroups: [] }; });\n'
+    (v,) = ts(text).vpc_subnets
+    assert v.where == "$transform(sst.aws.Function)"
+    assert v.key_range == range_of(text, "subnets")
+
+
+# -- imports -----------------------------------------------------------------------------------
+
+
+def test_imports_static_and_dynamic():
+    text = """\
+import { api } from "./infra/api";
+import * as fs from "node:fs";
+export default $config({
+  async run() {
+    await import("./infra/storage");
+    const { web } = await import("./deploy/web.js");
+    await import("@pulumi/aws");
+  },
+});
+"""
+    tf = ts(text)
+    assert tf.imports == ["./infra/api", "./infra/storage", "./deploy/web.js"]
+
+
+def test_project_follows_dynamic_imports(tmp_path):
+    write(tmp_path, "stacks/api.ts", 'import "./shared";\nnew sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12" });\n')
+    write(tmp_path, "stacks/shared.ts", 'new sst.aws.Function("S", { handler: "functions/s.handler", runtime: "python3.12" });\n')
+    write(tmp_path, "stacks/index.ts", 'new sst.aws.Function("I", { handler: "functions/i.handler", runtime: "python3.12" });\n')
+    write(tmp_path, "unused/x.ts", 'new sst.aws.Function("X", { handler: "functions/x.handler", runtime: "python3.12" });\n')
+    write(tmp_path, "sst.config.ts", CONFIG % '    await import("./stacks/api");\n    await import("./stacks");')
+    p = project(tmp_path)
+    handlers = {fd.handler for fd in p.functions}
+    assert handlers == {"functions/a.handler", "functions/s.handler", "functions/i.handler"}
+
+
+def test_project_reads_infra_folder_and_ignores_outside_imports(tmp_path):
+    write(tmp_path, "infra/api.ts", 'new sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12" });\n')
+    write(tmp_path.parent, "outside.ts", 'new sst.aws.Function("O", { handler: "functions/o.handler", runtime: "python3.12" });\n')
+    write(tmp_path, "sst.config.ts", CONFIG % '    await import("../outside");')
+    p = project(tmp_path)
+    assert {fd.handler for fd in p.functions} == {"functions/a.handler"}
+
+
+# -- robustness ----------------------------------------------------------------------------------
+
+
+def test_half_typed_file_keeps_parsed_parts():
+    text = """\
+new sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12" });
+new sst.aws.Function("B", {
+  handler: "functions/b.handler",
+  runtime: "python3.12",
+});
+new sst.aws.Function("C", { handler: "functions/c.handler", runtime:
+new sst.aws.Function("D", { handler: "functions/d.handler", runtime: "python3.12" });
+"""
+    tf = ts(text)
+    assert tf.has_errors
+    fns = by_handler(tf)
+    assert {"functions/a.handler", "functions/b.handler", "functions/d.handler"} <= set(fns)
+    assert fns["functions/b.handler"].handler_range == range_of(text, "functions/b.handler")
+
+
+def test_file_truncated_mid_string():
+    full = 'new sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12" });\nnew sst.aws.Function("B", { handler: "functions/b.handler", runtime: "pyth'
+    tf = ts(full)
+    assert tf.has_errors
+    assert "functions/a.handler" in by_handler(tf)
+
+
+@pytest.mark.parametrize("cut", [10, 40, 75, 120])
+def test_any_truncation_does_not_raise(cut):
+    text = CONFIG % '    new sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12", vpc: { subnets } });'
+    ts(text[:cut])
+
+
+def test_handler_range_after_emoji_on_same_line():
+    text = '/* 🐍 */ const x = "🐍中"; new sst.aws.Function("F🐍", { handler: "functions/a.handler", runtime: "python3.12" });\n'
+    (fd,) = ts(text).functions
+    assert fd.handler_range == range_of(text, "functions/a.handler")
+    prefix = text[: text.index("functions/a.handler")]
+    assert fd.handler_range.start.character == len(prefix.encode("utf-16-le")) // 2
+    assert fd.runtime_range == range_of(text, '"python3.12"')
+
+
+def test_crlf_file_ranges():
+    text = 'new sst.aws.Function("F", {\r\n  handler: "functions/a.handler",\r\n});\r\n'
+    (fd,) = ts(text).functions
+    assert fd.handler_range == Range.of(1, 12, 1, 31)
+
+
+def test_empty_and_comment_only_files():
+    assert ts("").functions == []
+    assert ts("// nothing here\n").functions == []
+
+
+def test_exported_component_route_transform():
+    text = """\
+export const api = new sst.aws.ApiGatewayV2("Api", { transform: { route: { handler: (args) => { args.runtime = "python3.12"; } } } });
+api.route("GET /", { handler: "functions/a.handler" });
+"""
+    (fd,) = ts(text).functions
+    assert [(t.runtime, t.mode) for t in fd.transforms] == [("python3.12", "override")]
+
+
+def test_router_url_is_not_a_handler():
+    text = 'const router = new sst.aws.Router("R");\nrouter.route("/", "https://example.com");\nrouter.route("/api", api.url);\n'
+    assert ts(text).functions == []
