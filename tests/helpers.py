@@ -125,7 +125,7 @@ BROKEN_APP_EXPECTED = [
     ("SST103", "infra/api.ts", 14),
     ("SST104", "infra/api.ts", 24),
     ("SST105", "sst.config.ts", 18),
-    ("SST106", "billing/pyproject.toml", 2),
+    ("SST106", "infra/api.ts", 19),
     ("SST202", "pyproject.toml", 9),
     ("SST203", "ingest/pyproject.toml", 1),
     ("SST401", "infra/jobs.ts", 33),

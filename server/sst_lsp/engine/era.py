@@ -50,10 +50,15 @@ class EraInfo:
     def describe(self) -> str:
         if self.era is None:
             return f"SST version unknown ({self.source}); only rules that hold in every era ran"
-        return f"SST {self.version} (era {self.era}, from {self.source})"
+        shown = f"{self.version.major}.{self.version.minor}.x" if self.version.micro >= _UNKNOWN_PATCH else str(self.version)
+        return f"SST {shown} (era {self.era}, from {self.source})"
 
 
 UNKNOWN = EraInfo(None, None, "no SST version found")
+
+
+# patch releases are not all known: a range is resolved against x.y.0 … x.y.250 and shown as x.y.x
+_UNKNOWN_PATCH = 250
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +69,7 @@ def _candidates() -> list:
     out = []
     for major, newest in NEWEST_KNOWN.items():
         for minor in range(0, newest.minor + 1):
-            top = newest.micro if minor == newest.minor else 250
+            top = newest.micro if minor == newest.minor else _UNKNOWN_PATCH
             out.extend(sv.Version(f"{major}.{minor}.{patch}") for patch in range(0, top + 1))
     return out
 
@@ -162,12 +167,13 @@ def _catalog_range(fs: FileSystem, root: Path, ref: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def detect_era(fs: FileSystem, root: Path, override: str | None = None) -> EraInfo:
+def detect_era(fs: FileSystem, root: Path, override: str | None = None, override_source: str = "[tool.sst-lsp] sst-version") -> EraInfo:
     """Detect the SST version in the order of facts §1; ``override`` (``[tool.sst-lsp]``) wins."""
     if override:
-        v = _parse_version(override) or newest_admitted(override)
+        # an exact x.y.z is taken as is; anything else ("4", "^3") like a package.json range
+        v = newest_admitted(override)
         if v is not None:
-            return EraInfo(v, era_of(v), "[tool.sst-lsp] sst-version")
+            return EraInfo(v, era_of(v), override_source)
     installed = _json(fs, root / "node_modules" / "sst" / "package.json")
     if isinstance(installed, dict) and (v := _parse_version(str(installed.get("version", "")))):
         return EraInfo(v, era_of(v), "node_modules/sst/package.json")

@@ -131,7 +131,9 @@ class Project:
 
     @cached_property
     def era_info(self) -> EraInfo:
-        override = self.era_override or self.settings.get("sst-version")
+        if self.era_override:
+            return detect_era(self.fs, self.root, self.era_override, "the --sst-version option")
+        override = self.settings.get("sst-version")
         return detect_era(self.fs, self.root, override if isinstance(override, str) else None)
 
     @property

@@ -46,7 +46,7 @@ from .registry import rule
 def _archive_has_python(project, tf, archive: str | None) -> bool:
     if not archive:
         return False
-    folder = os.path.normpath(os.path.join(tf.path.parent, archive))
+    folder = os.path.normpath(os.path.join(project.root, archive))
     if not project.fs.is_dir(__import__("pathlib").Path(folder)):
         return False
     try:
@@ -66,7 +66,8 @@ def check(project):
                 continue
             fix = None
             if raw.handler and raw.runtime and raw.archive_dir:
-                base = os.path.relpath(os.path.normpath(os.path.join(tf.path.parent, raw.archive_dir)), project.root)
+                # Pulumi resolves archive paths from the program's working directory: the app root
+                base = os.path.relpath(os.path.normpath(os.path.join(project.root, raw.archive_dir)), project.root)
                 base = base.replace(os.sep, "/")
                 handler = raw.handler if base == "." else posixpath.join(base, raw.handler)
                 inner = raw.indent + "  "

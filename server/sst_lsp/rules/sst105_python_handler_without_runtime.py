@@ -73,12 +73,15 @@ def check(project):
             edit = TextEdit(fd.file, lit.full, f"{{ handler: {q}{lit.value}{q}, runtime: {q}{runtime}{q} }}")
             title = f'Use {{ handler, runtime: "{runtime}" }}'
         fix = Fix(title + (f" (from {source})" if safety is Safety.SAFE else ""), safety, (edit,)) if edit else None
-        current = f'runtime is "{pf.runtime}" (from {pf.runtime_origin})' if pf.runtime else "no runtime is set"
+        if pf.runtime:
+            current = f'runtime is "{pf.runtime}" (from {pf.runtime_origin}): SST builds it with that runtime'
+        else:
+            current = "no runtime is set: SST builds it with its default Node runtime (nodejs20.x in v3, nodejs24.x in v4)"
         yield Violation(
             "SST105",
             fd.file,
             fd.handler_range,
-            f"Handler resolves to the Python file {project.rel(t.py_path)} but {current}: SST builds it with its default "
-            f"Node runtime (nodejs20.x in v3, nodejs24.x in v4) and the build fails. Set runtime: \"{runtime}\".",
+            f"Handler resolves to the Python file {project.rel(t.py_path)} but {current}, "
+            f"which finds no JavaScript handler, and the build fails. Set runtime: \"{runtime}\".",
             fix=fix,
         )
