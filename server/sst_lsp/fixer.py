@@ -162,6 +162,8 @@ class FixPlan:
     skipped: dict[Path, str] = field(default_factory=dict)  # file -> why it is left alone
     passes: int = 0
     session: Session = field(default_factory=Session)
+    results: list = field(default_factory=list)  # the last pass's analysis
+    failures: list = field(default_factory=list)  # (code, error) of rules that raised, any pass
 
     @property
     def changed(self) -> list[Path]:
@@ -189,6 +191,9 @@ def plan_fixes(
     for _ in range(MAX_PASSES):
         results = analyse(targets, select=select, ignore=ignore, era_override=era_override, overlays=overlays, session=plan.session)
         plan.passes += 1
+        plan.results = results
+        for res in results:
+            plan.failures.extend(f for f in res.failures if f not in plan.failures)
         texts: dict[Path, str] = {}
         accepted: dict[Path, list[tuple[int, int, str]]] = {}
         pending: dict[Path, list] = {}
@@ -343,7 +348,7 @@ class Progress:
             return None
 
     def start(self, total: int) -> None:
-        self.total, self.done = total, 0
+        self.total, self.done, self.n_files = total, 0, 0
 
     def files(self, n: int) -> None:
         self.n_files = n

@@ -122,6 +122,11 @@ class TsFile:
     function_transforms: list[RuntimeTransform] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)  # relative module specifiers it loads
     has_errors: bool = False
+    tree: object | None = field(default=None, repr=False)  # the tree-sitter tree, for rules that walk it
+
+    @property
+    def src(self) -> bytes:
+        return self.text.encode("utf-8")
 
 
 # -- helpers on nodes --------------------------------------------------------------------
@@ -209,7 +214,7 @@ class _Extractor:
         self.src = text.encode("utf-8")
         self.tree = tree
         self.index = LineIndex(text)
-        self.out = TsFile(path, text, self.index, has_errors=tree.root_node.has_error)
+        self.out = TsFile(path, text, self.index, has_errors=tree.root_node.has_error, tree=tree)
         self.consts: dict[str, object] = {}  # name -> value node (file-wide, first wins)
         self.aws_aliases = {"aws"}
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
