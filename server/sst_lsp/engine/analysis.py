@@ -1,15 +1,21 @@
-"""Entry points of the engine: analyse one app, or every app under a path."""
+"""Entry points of the engine: analyse one app, or every app under a path.
+
+Order: settings (project file over editor), rules (select / ignore / era), severity overrides,
+then suppression comments (and hints for the ones that silence nothing).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import suppressions
 from .files import FileSystem
 from .model import Violation
 from .project import CONFIG_NAME, Project, find_project_roots
+from .settings import Problem, Settings, parse_settings
 
 log = logging.getLogger(__name__)
 
@@ -19,18 +25,53 @@ class AppResult:
     project: Project
     violations: list[Violation]
     failures: list[tuple[str, str]]
+    settings: Settings = field(default_factory=Settings)
+    setting_problems: list[Problem] = field(default_factory=list)
 
 
-def analyse_project(project: Project, *, select=None, ignore=None) -> AppResult:
-    from ..rules.registry import run_rules
+def project_settings(project: Project) -> tuple[Settings, list[Problem]]:
+    from ..rules.registry import load_all
 
-    settings = project.settings
-    if select is None and isinstance(settings.get("select"), list):
-        select = {s for s in settings["select"] if isinstance(s, str)}
-    cfg_ignore = {s for s in settings.get("ignore", []) if isinstance(s, str)} if isinstance(settings.get("ignore"), list) else set()
-    ignore = set(ignore or ()) | cfg_ignore
+    return parse_settings(project.settings or None, load_all())
+
+
+def analyse_project(project: Project, *, select=None, ignore=None, editor: Settings | None = None) -> AppResult:
+    from ..rules.registry import load_all, run_rules
+
+    file_settings, problems = project_settings(project)
+    settings = file_settings.merged_over(editor or Settings())
+    if select is None:
+        select = settings.select
+    if select is not None:
+        select = set(select) | {"SST9"}  # the tool's own reports (configuration, suppressions) stay on
+    ignore = set(ignore or ()) | settings.ignore
     result = run_rules(project, select=select, ignore=ignore)
-    return AppResult(project, result.violations, result.failures)
+    for v in result.violations:
+        if v.code in settings.severity:
+            v.severity = settings.severity[v.code]
+    violations = result.violations
+    rules = load_all()
+    unused_enabled = suppressions.UNUSED_CODE in rules and (
+        (select is None or any(suppressions.UNUSED_CODE.startswith(s) for s in select)) and not any(suppressions.UNUSED_CODE.startswith(s) for s in ignore)
+    )
+    found: list[suppressions.Suppression] = []
+    for path in _files_with_text(project, violations):
+        text = project.fs.read_text(path)
+        if text is not None:
+            found.extend(suppressions.scan(path, text))
+    if found:
+        violations = suppressions.apply(violations, found, result.ran if unused_enabled else set())
+        if suppressions.UNUSED_CODE in settings.severity:
+            for v in violations:
+                if v.code == suppressions.UNUSED_CODE:
+                    v.severity = settings.severity[v.code]
+        violations.sort(key=lambda v: (str(v.path), v.range.start.line, v.range.start.character, v.code))
+    return AppResult(project, violations, result.failures, settings, problems)
+
+
+def _files_with_text(project: Project, violations: list[Violation]) -> list[Path]:
+    paths = dict.fromkeys([*project.ts_paths, *(p for p in project.toml_paths if p.name != "uv.lock"), *(v.path for v in violations)])
+    return list(paths)
 
 
 def analyse_path(path: Path, *, select=None, ignore=None, era_override: str | None = None) -> list[AppResult]:

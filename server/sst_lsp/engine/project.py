@@ -100,6 +100,7 @@ class Project:
     config: Path
     fs: FileSystem
     era_override: str | None = None
+    era_override_source: str = "the --sst-version option"
     ts_trees: dict = field(default_factory=dict)  # path -> tree-sitter tree kept by the server
 
     # -- files ----------------------------------------------------------------------------
@@ -132,7 +133,7 @@ class Project:
     @cached_property
     def era_info(self) -> EraInfo:
         if self.era_override:
-            return detect_era(self.fs, self.root, self.era_override, "the --sst-version option")
+            return detect_era(self.fs, self.root, self.era_override, self.era_override_source)
         override = self.settings.get("sst-version")
         return detect_era(self.fs, self.root, override if isinstance(override, str) else None)
 

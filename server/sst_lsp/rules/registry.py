@@ -10,7 +10,7 @@ import importlib
 import logging
 import pkgutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
@@ -20,7 +20,6 @@ from ..engine.project import Project
 log = logging.getLogger(__name__)
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix safety")
-DOCS_BASE = "https://github.com/sst-lsp/sst-lsp/blob/main/docs/rules/"
 
 
 @dataclass(frozen=True)
@@ -97,6 +96,7 @@ def load_all() -> dict[str, Rule]:
 class RunResult:
     violations: list[Violation]
     failures: list[tuple[str, str]]  # (code, error) for rules that raised
+    ran: set[str] = field(default_factory=set)  # codes that ran (selected and applicable to the era)
 
 
 def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[str] | None = None) -> RunResult:
@@ -104,6 +104,7 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
     rules = load_all()
     out: list[Violation] = []
     failures: list[tuple[str, str]] = []
+    ran: set[str] = set()
     era = project.era
     for code, r in rules.items():
         if select is not None:
@@ -115,6 +116,7 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             continue
         if not r.applies_to(era):
             continue
+        ran.add(code)
         try:
             for v in r.check(project):
                 if v.severity is None:
@@ -124,4 +126,4 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             log.exception("rule %s failed on %s", code, project.root)
             failures.append((code, f"{type(exc).__name__}: {exc}"))
     out.sort(key=lambda v: (str(v.path), v.range.start.line, v.range.start.character, v.code))
-    return RunResult(out, failures)
+    return RunResult(out, failures, ran)
