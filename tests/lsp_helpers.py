@@ -31,6 +31,54 @@ def _publish(ls, params: types.PublishDiagnosticsParams):
     client.publish_count = getattr(client, "publish_count", 0) + 1
 
 
+def _register(ls, params: types.RegistrationParams):
+    ls.registrations = [*getattr(ls, "registrations", []), *params.registrations]
+
+
+def push_capabilities(client_name: str = "visual-studio-code") -> types.ClientCapabilities:
+    """A real client's capabilities without pull diagnostics, so the server pushes."""
+    from pytest_lsp import client_capabilities
+
+    caps = client_capabilities(client_name)
+    if caps.text_document is not None:
+        caps.text_document.diagnostic = None
+    return caps
+
+
+def _refresh(ls, params):
+    ls.diagnostic_refresh_count += 1
+    ls.refreshed.set()
+
+
+def _progress(ls, params: types.ProgressParams):
+    value = params.value
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    ls.progress_reports.setdefault(params.token, []).append(kind)
+    ls.progress_seen.set()
+
+
+async def wait_until(client, event_name: str, condition, timeout: float = TIMEOUT):
+    """Wait (on an event the client's handlers set, never a sleep) until ``condition()`` holds."""
+
+    async def _wait():
+        event = getattr(client, event_name)
+        while not condition():
+            event.clear()
+            await event.wait()
+
+    await asyncio.wait_for(_wait(), timeout)
+
+
+def pull_capabilities(client_name: str = "visual-studio-code") -> types.ClientCapabilities:
+    """A real client's capabilities with pull diagnostics (and refresh) turned on."""
+    from pytest_lsp import client_capabilities
+
+    caps = client_capabilities(client_name)
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(related_document_support=True)
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    return caps
+
+
 def make_client():
     """pytest-lsp's test client, also recording the version of every publishDiagnostics."""
     from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
@@ -38,8 +86,13 @@ def make_client():
 
     client = LanguageClient(converter_factory=default_converter)
     client.diagnostic_versions = {}
+    client.refreshed = asyncio.Event()
+    client.progress_seen = asyncio.Event()
     features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.WORKSPACE_DIAGNOSTIC_REFRESH] = _refresh
+    features[types.PROGRESS] = _progress
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _publish
+    features[types.CLIENT_REGISTER_CAPABILITY] = _register
     register_lsp_features(client, features)
     return client
 

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from conftest import FIXTURES, server_env
-from lsp_helpers import apply_workspace_edit, codes, make_client, wait_for_diagnostics
+from lsp_helpers import apply_workspace_edit, codes, make_client, push_capabilities, wait_for_diagnostics
 
 
 def _workspace() -> Path:
@@ -31,7 +31,7 @@ async def client(lsp_client: LanguageClient):
     lsp_client.ws = ws
     await lsp_client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
+            capabilities=push_capabilities(),
             root_uri=ws.as_uri(),
             workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
             initialization_options={"debounce-ms": 0},

@@ -16,66 +16,122 @@ def _codes(value: str) -> set[str]:
     return {c.strip().upper() for c in value.split(",") if c.strip()}
 
 
+FAIL_ON = {"error": 3, "warning": 2, "info": 1}
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive
+        return Path(path).as_posix()
+
+
+def _use_color(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _check(args) -> int:
-    from .engine.analysis import analyse_path
+    from . import fixer, output
     from .engine.model import Severity
     from .rules.registry import load_all
 
-    target = Path(args.path)
-    if not target.exists():
-        print(f"sst-lsp: {args.path}: no such file or directory", file=sys.stderr)
-        return EXIT_USAGE
+    paths = args.paths or ["."]
+    for p in paths:
+        if not Path(p).exists():
+            print(f"sst-lsp: {p}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
     rules = load_all()
     for code in (args.select or set()) | (args.ignore or set()):
         if not any(c.startswith(code) for c in rules):
             print(f"sst-lsp: unknown rule code or prefix {code!r}", file=sys.stderr)
             return EXIT_USAGE
-    results = analyse_path(target, select=args.select, ignore=args.ignore, era_override=args.sst_version)
-    base = target if target.is_dir() else target.parent
+    targets = [Path(p) for p in paths]
+    cwd = Path(os.getcwd())
+    # one PATH: paths relative to it (its directory for a file); several: to the current directory
+    base = fixer.workspace_of(targets[0]) if len(targets) == 1 else cwd
+    rel = lambda p: _relative(p, base)  # noqa: E731
+    cwd_rel = lambda p: _relative(p, cwd)  # noqa: E731
+    where = ", ".join(paths)
+    options = dict(select=args.select, ignore=args.ignore, era_override=args.sst_version)
+    text_mode = args.format == "text"
+    # messages about fixing go to stdout in text mode, to stderr when stdout is machine-readable
+    note = sys.stdout if text_mode else sys.stderr
+
+    def progress():
+        return fixer.Progress.for_stream(sys.stderr)
+
+    fixed_line = None
+    if args.diff or args.fix:
+        plan = fixer.plan_fixes(targets, unsafe=args.unsafe_fixes, session=fixer.Session(progress()), **options)
+        if args.diff:
+            for code, err in plan.failures:
+                print(f"sst-lsp: internal error in rule {code}: {err}", file=sys.stderr)
+            shown = set()
+            for path in plan.changed:
+                if path in plan.skipped:
+                    print(f"sst-lsp: {rel(path)} {plan.skipped[path]}; not fixed", file=sys.stderr)
+                    continue
+                sys.stdout.write(fixer.unified_diff(plan.before[path], plan.after[path], rel(path)))
+                shown.add(path)
+            n = plan.fixed_count(shown)
+            if not args.quiet:
+                print(f"Would fix {n} problem{'s' if n != 1 else ''}." if n else "No problems would be fixed.", file=sys.stderr)
+            if plan.failures:
+                return EXIT_USAGE
+            return EXIT_ERRORS if shown and not args.exit_zero else EXIT_OK
+        written = fixer.write_fixes(plan, describe=rel)
+        n = plan.fixed_count(written)
+        fixed_line = f"Fixed {n} problem{'s' if n != 1 else ''}." if n else ("No fixes applied." if plan.changed else "Nothing to fix.")
+        if plan.changed or not plan.results:  # the last pass saw the fixed texts: check the disk again
+            results = fixer.analyse(targets, session=fixer.Session(progress()), **options)
+        else:
+            results = plan.results
+        if not args.unsafe_fixes:
+            more = sum(1 for res in results for v in res.violations if v.fix and v.fix.edits and not fixer.allowed(v.fix, False))
+            if more:
+                fixed_line = fixed_line[:-1] + f" ({more} more fixable with --unsafe-fixes)."
+    else:
+        results = fixer.analyse(targets, session=fixer.Session(progress()), **options)
+
     items = []
     for res in results:
         for v in res.violations:
-            rel = Path(os.path.relpath(v.path, base)).as_posix()
-            items.append((rel, v))
+            items.append(output.Item(rel(v.path), cwd_rel(v.path), v, res.project.fs.read_text(v.path) if text_mode and not args.quiet else None))
         for code, err in res.failures:
             print(f"sst-lsp: internal error in rule {code}: {err}", file=sys.stderr)
+    failures = [f for res in results for f in res.failures]
+
     if args.format == "json":
-        out = {
-            "diagnostics": [
-                {
-                    "path": rel,
-                    "code": v.code,
-                    "severity": v.severity.value,
-                    "message": v.message,
-                    "range": v.range.to_json(),
-                    "fix": {"title": v.fix.title, "safety": v.fix.safety.value} if v.fix else None,
-                }
-                for rel, v in items
-            ]
-        }
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(output.format_json(items))
+    elif args.format == "sarif":
+        sys.stdout.write(output.format_sarif(items, rules, relpath=cwd_rel, failures=failures))
+    elif args.format == "github":
+        sys.stdout.write(output.format_github(items))
     else:
+        color = _use_color(sys.stdout)
         if args.verbose:
             for res in results:
                 print(f"{res.project.rel(res.project.config)} in {os.path.relpath(res.project.root, base)}: {res.project.era_info.describe()}")
-        for rel, v in items:
-            mark = " [*]" if v.fix else ""
-            print(f"{rel}:{v.range.start.line + 1}:{v.range.start.character + 1}: {v.code}{mark} {v.message}")
-        counts = {s: sum(1 for _, v in items if v.severity == s) for s in Severity}
-        fixable = sum(1 for _, v in items if v.fix)
-        if not results:
-            print(f"No sst.config.ts found under {args.path}.")
-        elif not items:
-            print(f"All checks passed ({len(results)} app{'s' if len(results) != 1 else ''}).")
-        else:
-            parts = [f"{n} {s.value}{'s' if n != 1 and s.value != 'info' else ''}" for s, n in counts.items() if n]
-            print(f"Found {len(items)} problem{'s' if len(items) != 1 else ''} ({', '.join(parts)}); {fixable} with a fix ([*]).")
-    has_error = any(v.severity == Severity.ERROR for _, v in items)
-    internal = any(res.failures for res in results)
-    if internal:
+        for it in items:
+            for line in output.text_diagnostic(it, color=color, source=not args.quiet):
+                print(line)
+    if fixed_line and not args.quiet:
+        print(fixed_line, file=note)
+    if text_mode and not args.quiet:
+        print(output.text_summary(items, len(results), where))
+
+    if failures:
         return EXIT_USAGE
-    return EXIT_ERRORS if has_error else EXIT_OK
+    if args.exit_zero:
+        return EXIT_OK
+    threshold = FAIL_ON[args.fail_on]
+    failing = any((it.v.severity or Severity.ERROR).rank >= threshold for it in items)
+    return EXIT_ERRORS if failing else EXIT_OK
 
 
 def _rules(args) -> int:
@@ -128,9 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sst-lsp {__version__}")
     parser.add_argument("--log-level", default="WARNING", help="log level for stderr (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="check every SST app under PATH and print diagnostics")
-    p.add_argument("path", nargs="?", default=".", metavar="PATH")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p = sub.add_parser("check", help="check every SST app under each PATH and print diagnostics")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="directories (or files) to check (default .)")
+    p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text", help="output format (default text)")
+    p.add_argument("--fix", action="store_true", help="apply every safe fix, then report what remains")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: apply the unsafe fixes too")
+    p.add_argument("--diff", action="store_true", help="print a unified diff of what --fix would change; write nothing")
+    p.add_argument("--fail-on", choices=list(FAIL_ON), default="error", help="lowest severity that makes the exit status 1 (default error)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when diagnostics are found (2 still means a usage or internal error)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the diagnostics lines: no source excerpt, no summary")
     p.add_argument("--select", type=_codes, help="only these codes or prefixes (comma-separated)")
     p.add_argument("--ignore", type=_codes, help="skip these codes or prefixes (comma-separated)")
     p.add_argument("--sst-version", help="assume this SST version instead of detecting it")

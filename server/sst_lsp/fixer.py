@@ -160,6 +160,7 @@ class FixPlan:
     after: dict[Path, str] = field(default_factory=dict)  # text after every pass
     applied: list[tuple[Violation, frozenset]] = field(default_factory=list)  # (violation, files its fix edits)
     skipped: dict[Path, str] = field(default_factory=dict)  # file -> why it is left alone
+    created: set[Path] = field(default_factory=set)  # files a fix creates (TextEdit.creates)
     passes: int = 0
     session: Session = field(default_factory=Session)
     results: list = field(default_factory=list)  # the last pass's analysis
@@ -212,6 +213,9 @@ def plan_fixes(
                         break
                     if path not in texts:
                         text = res.project.fs.read_text(path)
+                        if text is None and getattr(e, "creates", False) and not os.path.lexists(path):
+                            text = ""  # a fix that creates the file: it starts empty
+                            plan.created.add(path)
                         if text is None:
                             plan.skipped.setdefault(path, "could not be read")
                             ok = False
@@ -293,6 +297,17 @@ def write_fixes(plan: FixPlan, *, describe: Callable[[Path], str] = str, err: Te
     for path in plan.changed:
         reason = plan.skipped.get(path)
         original = plan.session.original.get(path)
+        if reason is None and path in plan.created:
+            try:
+                with open(path, "xb") as fh:  # never overwrite a file that appeared meanwhile
+                    fh.write(plan.after[path].encode("utf-8"))
+            except FileExistsError:
+                reason = "was created by someone else since it was checked"
+            except OSError as exc:
+                reason = f"could not be created ({exc.strerror or exc})"
+            if reason is None:
+                written.add(path)
+                continue
         if reason is None and original is None:
             reason = "was not read from disk"
         if reason is None:

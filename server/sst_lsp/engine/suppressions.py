@@ -28,6 +28,7 @@ class Suppression:
     codes: list[str]
     file_level: bool
     comment: Range  # the comment text
+    lead: Range  # the comment with the blank space before it on its line
     whole_line: bool  # the comment is alone on its line
     ts: bool
     used: set[str] = field(default_factory=set)
@@ -61,8 +62,10 @@ def scan(path: Path, text: str) -> list[Suppression]:
         before = line[:start]
         if ts and before.strip():
             continue  # `//` inside code on the same line is not a next-line suppression
-        rng = Range(index.position_of_offset(index.line_starts[lineno] + start), index.position_of_offset(index.line_starts[lineno] + len(line)))
-        out.append(Suppression(path, lineno, codes, bool(m.group("file")), rng, not before.strip(), ts))
+        base = index.line_starts[lineno]
+        rng = Range(index.position_of_offset(base + start), index.position_of_offset(base + len(line)))
+        lead = Range(index.position_of_offset(base + len(before.rstrip(" \t"))), rng.end)
+        out.append(Suppression(path, lineno, codes, bool(m.group("file")), rng, lead, not before.strip(), ts))
     return out
 
 
@@ -101,7 +104,7 @@ def _removal(s: Suppression, unused: list[str]) -> Fix:
     if s.whole_line:
         rng = Range(Position(s.line, 0), Position(s.line + 1, 0))
     else:
-        rng = s.comment
+        rng = s.lead
     return Fix("Remove the unused suppression", Safety.SAFE, (TextEdit(s.path, rng, ""),))
 
 

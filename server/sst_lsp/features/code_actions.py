@@ -1,8 +1,24 @@
-"""Quick fixes, built from the fix carried in each diagnostic's data (no re-analysis)."""
+"""Code actions: quick fixes from the fix carried in each diagnostic's data (no re-analysis),
+a comment that suppresses a diagnostic, and ``source.fixAll.sst-lsp`` for every safe fix."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
+
+from ..engine.model import Safety, Violation
+from ..engine.positions import Position, Range
+from ..engine.suppressions import suppression_fix
+from .convert import to_lsp_range, uri
+
+FIX_ALL_KIND = "source.fixAll.sst-lsp"
+
+
+def _wanted(only, kind: str) -> bool:
+    if not only:
+        return kind.startswith("quickfix")
+    return any(kind == k or kind.startswith(str(k) + ".") for k in only)
 
 
 def _edit_from_data(fix: dict) -> types.WorkspaceEdit:
@@ -18,8 +34,7 @@ def _edit_from_data(fix: dict) -> types.WorkspaceEdit:
 
 
 def quick_fixes(params: types.CodeActionParams) -> list[types.CodeAction]:
-    only = params.context.only
-    if only and not any(k == types.CodeActionKind.QuickFix or str(k).startswith("quickfix") for k in only):
+    if not _wanted(params.context.only, types.CodeActionKind.QuickFix):
         return []
     actions = []
     for diag in params.context.diagnostics:
@@ -40,3 +55,64 @@ def quick_fixes(params: types.CodeActionParams) -> list[types.CodeAction]:
             )
         )
     return actions
+
+
+def suppress_actions(params: types.CodeActionParams, path: Path, text: str | None) -> list[types.CodeAction]:
+    if text is None or not _wanted(params.context.only, types.CodeActionKind.QuickFix):
+        return []
+    actions = []
+    seen = set()
+    for diag in params.context.diagnostics:
+        if diag.source != "sst-lsp" or (diag.code, diag.range.start.line) in seen or str(diag.code) == "SST902":
+            continue
+        seen.add((diag.code, diag.range.start.line))
+        r = diag.range
+        v = Violation(str(diag.code), path, Range(Position(r.start.line, r.start.character), Position(r.end.line, r.end.character)), diag.message)
+        fix = suppression_fix(v, text)
+        if fix is None:
+            continue
+        (edit,) = fix.edits
+        actions.append(
+            types.CodeAction(
+                title=f"{fix.title} (add a sst-lsp-ignore comment)",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                is_preferred=False,
+                edit=types.WorkspaceEdit(changes={uri(edit.path): [types.TextEdit(to_lsp_range(edit.range), edit.new_text)]}),
+            )
+        )
+    return actions
+
+
+def fix_all(params: types.CodeActionParams, violations: list[Violation]) -> list[types.CodeAction]:
+    """Every safe fix of the document in one edit (overlapping ones are left for the next run)."""
+    only = params.context.only
+    if not only or not any(_wanted([k], FIX_ALL_KIND) or str(k) == FIX_ALL_KIND for k in only):
+        return []
+    chosen: dict[str, list[tuple]] = {}
+    count = 0
+    for v in violations:
+        if v.fix is None or v.fix.safety is not Safety.SAFE:
+            continue
+        spans = [(e.path, e.range) for e in v.fix.edits]
+        if any(_overlaps(r, other[0]) for p, r in spans for other in chosen.get(uri(p), [])):
+            continue
+        for e in v.fix.edits:
+            chosen.setdefault(uri(e.path), []).append((e.range, e.new_text))
+        count += 1
+    if not count:
+        return []
+    changes = {u: [types.TextEdit(to_lsp_range(r), t) for r, t in sorted(edits, key=lambda x: (x[0].start, x[0].end))] for u, edits in chosen.items()}
+    return [
+        types.CodeAction(
+            title=f"Fix all safe sst-lsp problems ({count})",
+            kind=FIX_ALL_KIND,
+            edit=types.WorkspaceEdit(changes=changes),
+        )
+    ]
+
+
+def _overlaps(a: Range, b: Range) -> bool:
+    if a.start == a.end == b.start == b.end:
+        return True  # two insertions at one point would interleave
+    return a.start < b.end and b.start < a.end
