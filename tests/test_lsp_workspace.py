@@ -157,10 +157,12 @@ async def test_configuration_reload(push: LanguageClient):
     push.set_configuration({"ignore": ["SST202"]}, section="sstLsp")
     push.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == [])
-    push.set_configuration({"severity": {"SST202": "info"}}, section="sstLsp")
+    # an editor's whole section: client-only keys and an empty select are not errors and select all
+    push.set_configuration({"severity": {"SST202": "info"}, "select": [], "trace": {"server": "off"}, "server": {"command": []}}, section="sstLsp")
     push.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     diags = await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == ["SST202"])
     assert diags[0].severity == types.DiagnosticSeverity.Information
+    assert not push.messages, "no settings warning for editor-only keys"
 
 
 async def test_configuration_in_pyproject_is_reported_when_wrong(push: LanguageClient):

@@ -39,6 +39,7 @@ ServerCapabilitiesBuilder.choose_position_encoding = classmethod(lambda cls, cap
 
 DEFAULT_DEBOUNCE_MS = 30
 CONFIG_SECTION = "sstLsp"
+EDITOR_ONLY_KEYS = ("server", "interpreter", "trace", "path", "command")
 WATCHED = (
     "**/sst.config.ts",
     "**/infra/**/*.ts",
@@ -220,6 +221,11 @@ class SstLanguageServer(LanguageServer):
         merged = dict(self.init_settings)
         if isinstance(raw, dict):
             merged.update(raw)
+        # keys that only the editor client uses, and an empty select list (an editor's default)
+        for key in EDITOR_ONLY_KEYS:
+            merged.pop(key, None)
+        if merged.get("select") == []:
+            merged.pop("select")
         settings, problems = parse_settings(merged, load_all())
         self.editor_settings = settings
         if settings.debounce_ms is not None:
