@@ -128,5 +128,6 @@ BROKEN_APP_EXPECTED = [
     ("SST106", "infra/api.ts", 19),
     ("SST202", "pyproject.toml", 9),
     ("SST203", "ingest/pyproject.toml", 1),
+    ("SST210", "pyproject.toml", 8),
     ("SST401", "infra/jobs.ts", 33),
 ]

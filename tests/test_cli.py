@@ -63,7 +63,7 @@ def test_check_text_format():
         if m:
             found.add((m.group(4), m.group(1), int(m.group(2))))
     assert found == set(BROKEN_APP_EXPECTED)
-    assert re.match(r"^Found 10 problems \(.*\)", lines[-1]), lines[-1]
+    assert re.match(rf"^Found {len(BROKEN_APP_EXPECTED)} problems \(.*\)", lines[-1]), lines[-1]
 
 
 def test_check_paths_are_relative_to_the_argument():

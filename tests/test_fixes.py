@@ -44,7 +44,7 @@ FIX_CASES = _fix_cases()
 
 def test_there_are_fixes_to_test():
     codes = {c.id.split(":")[1] for c in FIX_CASES}
-    assert {"SST101", "SST102", "SST103", "SST104", "SST105", "SST106", "SST202", "SST203", "SST401"} <= codes
+    assert {"SST101", "SST102", "SST103", "SST104", "SST105", "SST106", "SST202", "SST203", "SST401", "SST402"} <= codes
 
 
 @pytest.mark.parametrize("app,index", FIX_CASES)

@@ -152,3 +152,25 @@ async def test_incremental_edits_keep_positions(client: LanguageClient):
     )
     diags = await wait_for_diagnostics(client, uri, lambda d: True, version=3)
     assert "SST102" not in codes(diags)
+
+
+async def test_fix_that_creates_a_file_uses_document_changes(client: LanguageClient):
+    """SST201's fix creates the root pyproject.toml: a CreateFile, then its content."""
+    app = client.ws / "SST201-no-root"
+    shutil.copytree(FIXTURES / "SST201" / "no-root-pyproject", app)
+    uri, text = _open(client, app / "sst.config.ts", "typescript")
+    diags = await wait_for_diagnostics(client, uri, lambda d: "SST201" in codes(d), version=1)
+    diag = next(d for d in diags if d.code == "SST201")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diag.range, types.CodeActionContext(diagnostics=[diag]))
+    )
+    action = next(a for a in actions if a.is_preferred)
+    create, fill = action.edit.document_changes
+    target = (app / "pyproject.toml").as_uri()
+    assert isinstance(create, types.CreateFile) and create.uri == target and not create.options.overwrite
+    assert fill.text_document.uri == target
+    content = fill.edits[0].new_text
+    assert "[tool.uv.workspace]" in content
+    (app / "pyproject.toml").write_text(content)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(target, types.FileChangeType.Created)]))
+    await wait_for_diagnostics(client, uri, lambda d: "SST201" not in codes(d))

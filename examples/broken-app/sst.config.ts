@@ -35,7 +35,7 @@ export default $config({
     const legacy = new aws.lambda.Function("LegacyExport", {
       role: legacyRole.arn,
       handler: "handler.lambda_handler",
-      runtime: aws.lambda.Runtime.Python3d12,
+      runtime: aws.lambda.Runtime.Python3d11,
       code: new pulumi.asset.FileArchive("./legacy/"),
       timeout: 60,
     });

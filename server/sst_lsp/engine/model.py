@@ -30,6 +30,10 @@ class TextEdit:
     path: Path
     range: Range
     new_text: str
+    # True when ``path`` does not exist yet: the fix creates it, with ``new_text`` as its whole
+    # content (``range`` is then the empty range at 0:0). LSP: a ``CreateFile`` resource operation
+    # (overwrite: false, ignoreIfExists: false) followed by this insertion.
+    creates: bool = False
 
 
 @dataclass(frozen=True)

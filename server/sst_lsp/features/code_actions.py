@@ -22,7 +22,9 @@ def _wanted(only, kind: str) -> bool:
 
 
 def _edit_from_data(fix: dict) -> types.WorkspaceEdit:
+    """The fix as a WorkspaceEdit; a fix that creates a file uses documentChanges (create, then fill)."""
     changes: dict[str, list[types.TextEdit]] = {}
+    created: list[str] = []
     for e in fix.get("edits", []):
         r = e["range"]
         rng = types.Range(
@@ -30,7 +32,14 @@ def _edit_from_data(fix: dict) -> types.WorkspaceEdit:
             types.Position(r["end"]["line"], r["end"]["character"]),
         )
         changes.setdefault(e["uri"], []).append(types.TextEdit(rng, e["newText"]))
-    return types.WorkspaceEdit(changes=changes)
+        if e.get("creates") and e["uri"] not in created:
+            created.append(e["uri"])
+    if not created:
+        return types.WorkspaceEdit(changes=changes)
+    document_changes: list = [types.CreateFile(uri=u, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)) for u in created]
+    for u, edits in changes.items():
+        document_changes.append(types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=u, version=None), edits=edits))
+    return types.WorkspaceEdit(document_changes=document_changes)
 
 
 def quick_fixes(params: types.CodeActionParams) -> list[types.CodeAction]:

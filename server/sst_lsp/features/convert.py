@@ -38,7 +38,10 @@ def to_diagnostic(v: Violation) -> types.Diagnostic:
             "fix": {
                 "title": v.fix.title,
                 "safety": v.fix.safety.value,
-                "edits": [{"uri": uri(e.path), "range": e.range.to_json(), "newText": e.new_text} for e in v.fix.edits],
+                "edits": [
+                    {"uri": uri(e.path), "range": e.range.to_json(), "newText": e.new_text, **({"creates": True} if e.creates else {})}
+                    for e in v.fix.edits
+                ],
             }
         }
     related = [

@@ -1,0 +1,106 @@
+"""SST components other than functions, as written in a TypeScript file: ``new sst.aws.Cron(...)`` etc.
+
+``typescript.analyse`` extracts what SST builds as functions; rules about a component's own
+arguments (``Cron`` ``job``, ``Cluster`` ``vpc.serviceSubnets``, ``Task`` ``publicIp``) need the
+arguments object of the component itself. This module walks ``TsFile.tree`` for those
+constructor calls and resolves their arguments with the helpers of ``typescript`` (same-file
+``const`` names and object spreads are followed), so rules again see plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .positions import Range
+from .typescript import Pair, TsFile, _Extractor, _string_lit, _text, _unwrap, _walk
+
+# constructors whose arguments some rule inspects: sst.aws.<name>
+COMPONENT_NAMES = frozenset({"Cron", "CronV2", "Cluster", "Task"})
+
+
+@dataclass
+class Component:
+    """``new sst.aws.<kind>(name, { ... })``: the component and its resolved arguments."""
+
+    kind: str  # "Cron", "Cluster", "Task", …
+    name: str  # the component name as written: a string literal's value, else the expression text
+    ctor_range: Range  # `sst.aws.Cron`
+    range: Range  # the whole `new …(…)` expression
+    pairs: dict[str, Pair] = field(default_factory=dict)  # the arguments object, spreads resolved
+    object_range: Range | None = None
+
+
+def _aliases_of_sst(ex: _Extractor) -> set[str]:
+    """Names that stand for ``sst.aws`` in this file: ``sst.aws`` itself and ``const aws = sst.aws``."""
+    out = {"sst.aws"}
+    for name, value in ex.consts.items():
+        if value is not None and value.type == "member_expression" and _text(value, ex.src).replace(" ", "") == "sst.aws":
+            out.add(name)
+    return out
+
+
+def components(tf: TsFile) -> list[Component]:
+    """Every ``new sst.aws.<X>(…)`` of ``COMPONENT_NAMES`` in the file (cached on the TsFile)."""
+    cached = tf.__dict__.get("_components")
+    if cached is not None:
+        return cached
+    out: list[Component] = []
+    tree = tf.tree
+    if tree is None:
+        from .typescript import parse
+
+        tree = parse(tf.text)
+    ex = _Extractor(tf.path, tf.text, tree)
+    ex.collect_names()
+    prefixes = _aliases_of_sst(ex)
+    for node in _walk(tree.root_node):
+        if node.type != "new_expression":
+            continue
+        ctor = node.child_by_field_name("constructor")
+        if ctor is None:
+            continue
+        text = _text(ctor, ex.src).replace(" ", "").replace("\n", "")
+        prefix, _, kind = text.rpartition(".")
+        if prefix not in prefixes or kind not in COMPONENT_NAMES:
+            continue
+        args = node.child_by_field_name("arguments")
+        children = args.named_children if args is not None else []
+        name = ""
+        if children:
+            lit = _string_lit(_unwrap(children[0]), ex.src, ex.index)
+            name = lit.value if lit is not None else _text(children[0], ex.src)
+        comp = Component(kind, name, ex.index.range_of_node(ctor), ex.index.range_of_node(node))
+        if len(children) >= 2:
+            obj = ex.resolve(children[1])
+            if obj is not None and obj.type == "object":
+                comp.pairs = ex._pairs(obj)
+                comp.object_range = ex.index.range_of_node(obj)
+        out.append(comp)
+    tf.__dict__["_components"] = out
+    return out
+
+
+# -- python: { container } in function arguments --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContainerOption:
+    """``python: { container: … }`` of one function: the pair and what its value says."""
+
+    pair: Pair  # the `container` pair
+    enabled: bool  # `true` or an object (any object is truthy for SST)
+    cache: Pair | None  # `cache` inside `container: { cache }`, when written
+
+
+def container_option(pairs: dict[str, Pair]) -> ContainerOption | None:
+    """The ``python.container`` setting of function arguments, or None when absent or not known to be on."""
+    python = pairs.get("python")
+    if python is None or not python.object_pairs:
+        return None
+    container = dict(python.object_pairs).get("container")
+    if container is None:
+        return None
+    inner = dict(container.object_pairs)
+    is_object = bool(inner) or container.value_text.lstrip().startswith("{")
+    enabled = is_object or container.value_text.strip() == "true"
+    return ContainerOption(container, enabled, inner.get("cache"))

@@ -1,0 +1,374 @@
+"""uv's own view of a workspace: which directories a ``members`` glob brings in, which it skips,
+and which make uv fail. Checked against uv 0.13 (``crates/uv-workspace/src/workspace.rs``) and
+hatchling 1.x (its wheel builder's default file selection).
+
+``Project.glob_dirs`` answers "is this handler's directory a member" for SST202; this module
+mirrors uv's member discovery more literally (hidden directories, empty directories, files,
+duplicate names, ``workspace = true`` sources), for the SST20x rules that quote uv's errors.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .files import SKIP_DIRS
+
+_MAGIC = re.compile(r"[*?\[]")
+MAX_WALK_ENTRIES = 5000
+
+
+# -- glob matching, as uv does it (Rust ``glob`` crate, default options) ------------------------
+
+
+def _segments(pattern: str) -> list[str] | None:
+    """The path segments of a members/exclude pattern, ``./`` and trailing ``/`` removed."""
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    if pattern.startswith("/") or ".." in parts:
+        return None  # outside the workspace root: not followed
+    return parts
+
+
+def uv_glob(root: Path, pattern: str) -> list[Path]:
+    """Paths (directories and files) a pattern matches under ``root``, sorted like uv's glob.
+
+    Unlike Python's ``glob``, ``*`` also matches names starting with ``.`` (uv then skips hidden
+    directories itself). ``**`` matches any run of directories (tool folders such as
+    ``node_modules`` are not descended into).
+    """
+    parts = _segments(pattern)
+    if parts is None:
+        return []
+    current = [root]
+    for i, seg in enumerate(parts):
+        nxt: list[Path] = []
+        last = i == len(parts) - 1
+        if seg == "**":
+            for base in current:
+                nxt.extend(_all_dirs(base))
+        elif not _MAGIC.search(seg):
+            for base in current:
+                p = base / seg
+                if p.is_dir() or (last and p.exists()):
+                    nxt.append(p)
+        else:
+            for base in current:
+                try:
+                    entries = sorted(os.scandir(base), key=lambda e: e.name)
+                except OSError:
+                    continue
+                for e in entries:
+                    if fnmatch.fnmatchcase(e.name, seg) and (last or e.is_dir()):
+                        nxt.append(Path(e.path))
+        seen: set[Path] = set()
+        current = [p for p in nxt if not (p in seen or seen.add(p))]
+    return sorted(current) if parts else [root]
+
+
+def _all_dirs(base: Path) -> list[Path]:
+    out = [base]
+    for dirpath, dirnames, _ in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        out.extend(Path(dirpath) / d for d in dirnames)
+        if len(out) > MAX_WALK_ENTRIES:
+            break
+    return out
+
+
+# -- member discovery -----------------------------------------------------------------------
+
+PYCACHE_PARTS = ("__pycache__",)
+
+
+def _content(d: Path) -> str:
+    """"empty" (no file at any depth), "cache" (only __pycache__ / .pyc files) or "files"."""
+    found = "empty"
+    for n, (dirpath, dirnames, filenames) in enumerate(os.walk(d)):
+        for f in filenames:
+            if not _is_cache_file(Path(dirpath) / f):
+                return "files"
+            found = "cache"
+        if n > MAX_WALK_ENTRIES:
+            return "files"  # too big to be a leftover: assume real content
+    return found
+
+
+def _is_cache_file(path: Path) -> bool:
+    return any(p in PYCACHE_PARTS for p in path.parts) or path.suffix in (".pyc", ".pyo")
+
+
+def git_ignores_pycache(root: Path) -> bool:
+    """Whether the app sits in a git work tree whose ``.gitignore`` ignores ``__pycache__``.
+
+    uv skips a member directory whose files are all git-ignored; the usual leftover is a
+    ``__pycache__`` folder. Only root-level and ancestor ``.gitignore`` files are read.
+    """
+    d = root
+    in_git = False
+    ignores = False
+    while True:
+        gi = d / ".gitignore"
+        try:
+            if gi.is_file():
+                for line in gi.read_text(encoding="utf-8", errors="replace").splitlines():
+                    s = line.strip().strip("/")
+                    if s in ("__pycache__", "__pycache__/", "**/__pycache__", "*.pyc", "*.py[cod]", "*.py[co]"):
+                        ignores = True
+        except OSError:
+            pass
+        if (d / ".git").exists():
+            in_git = True
+            break
+        if d == d.parent:
+            break
+        d = d.parent
+    return in_git and ignores
+
+
+@dataclass
+class Match:
+    """One directory (or file) a ``members`` entry matches, and what uv does with it."""
+
+    path: Path
+    kind: str  # "member", "unmanaged", "unreadable", "excluded", "hidden", "empty", "ignored-cache", "file", "missing-pyproject"
+    pyproject: object | None = None  # PyProject for a member
+
+    @property
+    def fails(self) -> bool:
+        return self.kind == "missing-pyproject"
+
+
+@dataclass
+class MemberEntry:
+    index: int
+    pattern: str
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[Match]:
+        return [m for m in self.matches if m.kind == "member"]
+
+    @property
+    def failing(self) -> list[Match]:
+        return [m for m in self.matches if m.fails]
+
+
+@dataclass
+class Workspace:
+    root_pp: object  # PyProject of the workspace root
+    entries: list[MemberEntry]
+    exclude: list[str]
+
+    @property
+    def dir(self) -> Path:
+        return self.root_pp.dir
+
+    @property
+    def fails(self) -> bool:
+        return any(e.failing for e in self.entries)
+
+    def member_projects(self) -> list:
+        """Root project (when it has ``[project]``) then members in uv's discovery order, deduplicated."""
+        out = []
+        seen: set[Path] = set()
+        if isinstance(self.root_pp.doc.get("project"), dict):
+            out.append(self.root_pp)
+            seen.add(self.root_pp.dir)
+        for e in self.entries:
+            for m in e.members:
+                if m.path not in seen:
+                    seen.add(m.path)
+                    out.append(m.pyproject)
+        return out
+
+
+def discover(project, root_pp) -> Workspace | None:
+    """uv's member discovery for the workspace declared in ``root_pp`` (None when it declares none)."""
+    if root_pp is None or not root_pp.ok:
+        return None
+    ws = root_pp.doc.get("tool", "uv", "workspace")
+    if not isinstance(ws, dict):
+        return None
+    members = ws.get("members")
+    members = members if isinstance(members, list) else []
+    exclude = [x for x in ws.get("exclude", []) if isinstance(x, str)] if isinstance(ws.get("exclude"), list) else []
+    base = root_pp.dir
+    excluded = {p for pat in exclude for p in uv_glob(base, pat)}
+    cache_ignored = None
+    seen: set[Path] = {base}
+    entries: list[MemberEntry] = []
+    for i, pattern in enumerate(members):
+        entry = MemberEntry(i, pattern if isinstance(pattern, str) else "")
+        entries.append(entry)
+        if not isinstance(pattern, str):
+            continue
+        for path in uv_glob(base, pattern):
+            if path in seen:
+                continue
+            seen.add(path)
+            if path in excluded:
+                entry.matches.append(Match(path, "excluded"))
+                continue
+            pp = project.pyproject(path / "pyproject.toml") if path.is_dir() else None
+            if pp is None and (path / "pyproject.toml").is_file():
+                entry.matches.append(Match(path, "unreadable"))  # SST002 reports it
+                continue
+            if pp is not None:
+                managed = pp.doc.get("tool", "uv", "managed") if pp.ok else None
+                entry.matches.append(Match(path, "unmanaged" if managed is False else "member", pp))
+                continue
+            if not path.is_dir():
+                entry.matches.append(Match(path, "file"))
+            elif path.name.startswith("."):
+                entry.matches.append(Match(path, "hidden"))
+            else:
+                content = _content(path)
+                if content == "empty":
+                    entry.matches.append(Match(path, "empty"))
+                elif content == "cache":
+                    if cache_ignored is None:
+                        cache_ignored = git_ignores_pycache(project.root)
+                    entry.matches.append(Match(path, "ignored-cache" if cache_ignored else "missing-pyproject"))
+                else:
+                    entry.matches.append(Match(path, "missing-pyproject"))
+    return Workspace(root_pp, entries, exclude)
+
+
+def workspaces(project) -> list[Workspace]:
+    """The root's workspace, then every other ``pyproject.toml`` of the app that declares one."""
+    cached = project.__dict__.get("_uv_workspaces")
+    if cached is not None:
+        return cached
+    out: list[Workspace] = []
+    candidates = [project.root / "pyproject.toml"] + [p for p in project.toml_paths if p.name == "pyproject.toml"]
+    seen: set[Path] = set()
+    for path in candidates:
+        path = Path(os.path.abspath(path))
+        if path in seen:
+            continue
+        seen.add(path)
+        ws = discover(project, project.pyproject(path))
+        if ws is not None:
+            out.append(ws)
+    project.__dict__["_uv_workspaces"] = out
+    return out
+
+
+# -- requirements and sources ---------------------------------------------------------------
+
+
+def requirement_name(text: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+        return canonicalize_name(m.group(1)) if m else None
+
+
+def required_names(pp) -> dict[str, str]:
+    """Normalised names a project requires → where (``dependencies``, ``optional-dependencies.x``…)."""
+    out: dict[str, str] = {}
+    doc = pp.doc
+
+    def add(items, where):
+        if isinstance(items, list):
+            for it in items:
+                if isinstance(it, str) and (n := requirement_name(it)):
+                    out.setdefault(n, where)
+
+    add(doc.get("project", "dependencies"), "[project] dependencies")
+    opt = doc.get("project", "optional-dependencies")
+    if isinstance(opt, dict):
+        for k, v in opt.items():
+            add(v, f"[project.optional-dependencies] {k}")
+    groups = doc.get("dependency-groups")
+    if isinstance(groups, dict):
+        for k, v in groups.items():
+            add(v, f"[dependency-groups] {k}")
+    add(doc.get("tool", "uv", "dev-dependencies"), "[tool.uv] dev-dependencies")
+    return out
+
+
+def is_workspace_source(value) -> bool:
+    if isinstance(value, dict):
+        return value.get("workspace") is True
+    if isinstance(value, list):
+        return any(isinstance(v, dict) and v.get("workspace") is True for v in value)
+    return False
+
+
+def sources(pp) -> dict[str, tuple[str, object]]:
+    """``[tool.uv.sources]`` of a project: normalised name → (key as written, value)."""
+    s = pp.doc.get("tool", "uv", "sources") if pp.ok else None
+    if not isinstance(s, dict):
+        return {}
+    return {canonicalize_name(k): (k, v) for k, v in s.items()}
+
+
+# -- hatchling ------------------------------------------------------------------------------
+
+
+def uses_hatchling(pp) -> bool:
+    backend = pp.doc.get("build-system", "build-backend")
+    return isinstance(backend, str) and backend.strip() == "hatchling.build"
+
+
+def hatch_file_name_component(name: str) -> str:
+    """hatchling's ``normalize_file_name_component`` (PEP 427 escaping)."""
+    return re.sub(r"[^\w\d.]+", "_", name, flags=re.UNICODE)
+
+
+def hatch_default_candidates(name: str) -> list[str]:
+    """The names hatchling's default wheel selection looks for: the raw and the normalised name."""
+    out = []
+    for n in (hatch_file_name_component(name), hatch_file_name_component(canonicalize_name(name))):
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def hatch_default_selection(project_dir: Path, name: str) -> str | None:
+    """What hatchling's default wheel file selection finds (a root-relative path), or None.
+
+    hatchling (``WheelBuilderConfig.default_file_selection_options``), for each candidate name:
+    ``<name>/__init__.py``, ``src/<name>/__init__.py``, ``<name>.py``, then exactly one
+    ``*/<name>/__init__.py``. A folder without ``__init__.py`` is not found.
+    """
+    import glob
+
+    for cand in hatch_default_candidates(name):
+        if (project_dir / cand / "__init__.py").is_file():
+            return cand
+        if (project_dir / "src" / cand / "__init__.py").is_file():
+            return f"src/{cand}"
+        if (project_dir / f"{cand}.py").is_file():
+            return f"{cand}.py"
+        found = glob.glob(os.path.join(glob.escape(str(project_dir)), "*", glob.escape(cand), "__init__.py"))
+        if len(found) == 1:
+            return Path(found[0]).parent.relative_to(project_dir).parts[0]
+    return None
+
+
+def hatch_wheel_options(pp) -> dict[str, object]:
+    """The wheel target's file-selection settings that switch the default heuristics off."""
+    doc = pp.doc
+    target = doc.get("tool", "hatch", "build", "targets", "wheel")
+    build = doc.get("tool", "hatch", "build")
+    target = target if isinstance(target, dict) else {}
+    build = build if isinstance(build, dict) else {}
+    out: dict[str, object] = {}
+    for key in ("include", "packages", "only-include"):
+        value = target.get(key, build.get(key))
+        if value:
+            out[key] = value
+    for key in ("bypass-selection", "force-include", "hooks"):
+        value = target.get(key) or build.get(key)
+        if value:
+            out[key] = value
+    return out

@@ -1,0 +1,163 @@
+"""## What it does
+Reports a file the analysis needs but cannot read, and why: a symbolic link that points out of
+the workspace, a file over the size limit (2 MiB), a file that is not UTF-8 or is binary, or one
+that cannot be opened (permission denied). The files it looks at are every `pyproject.toml` of the
+app, `sst.config.ts` and the TypeScript files it loads (`infra/**/*.ts` and followed imports),
+each handler's `.py` file, the `.python-version` files next to the root and the handler projects,
+and the root `package.json`.
+
+Where it is reported:
+- a `pyproject.toml`, a TypeScript file, a `.python-version` or `package.json`: on the file
+  itself, at its first line;
+- a handler's `.py` file: on the handler string that names it (the file itself is shown as
+  related information), because that is where the unchecked function is defined.
+
+Lockfiles (`uv.lock`, `package-lock.json` …) are not reported: large ones routinely exceed the
+size limit, and the SST version is then read from the next source (`package.json`).
+
+## Why is this bad?
+An unreadable file is treated as absent, so every check that needs it stays silent: a broken
+handler or workspace can go unnoticed. Some of these files break the deploy too: uv refuses a
+`pyproject.toml` that is not UTF-8 (`failed to read from file …: stream did not contain valid
+UTF-8`): in a workspace that includes it, `uv sync` fails and SST stops at
+`failed to run uv sync: exit status 2`.
+
+## Example
+A `core/pyproject.toml` saved in Latin-1 (`# Maître d'école` in a comment).
+
+## Use instead
+Save it as UTF-8; keep project files inside the workspace and under 2 MiB.
+
+## Fix safety
+No fix: re-encoding or moving a file is the author's decision.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..engine.era import ALL_ERAS
+from ..engine.files import SKIP_DIRS
+from ..engine.model import Related, Severity, Violation
+from ..engine.positions import ZERO_RANGE
+from ..engine.project import TS_EXTENSIONS
+from .registry import rule
+
+# consequences, by kind of file, of sst-lsp not reading it
+_SKIPPED = {
+    "pyproject": "sst-lsp skipped it, so nothing in it (project name, workspace members, build system, requires-python) was checked",
+    "ts": "sst-lsp skipped it, so the functions it defines were not checked",
+    "python-version": "sst-lsp skipped it, so the Python version it pins was not used to check runtimes",
+    "package.json": "sst-lsp skipped it, so the SST version (and with it SST's build behaviour) could not be read from it",
+}
+
+
+def _ts_candidates(project) -> list[Path]:
+    """Every TypeScript file the analysis would load, readable or not (see Project.ts_paths)."""
+    out: list[Path] = [Path(os.path.abspath(project.config))]
+    infra = project.root / "infra"
+    if project.fs.is_dir(infra):
+        for dirpath, dirnames, filenames in os.walk(infra):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            out.extend(Path(os.path.abspath(Path(dirpath) / f)) for f in sorted(filenames) if f.endswith(TS_EXTENSIONS) and not f.endswith(".d.ts"))
+    for tf in project.ts_files:
+        for spec in tf.imports:
+            target = project._resolve_import(tf.path, spec)
+            if target is not None:
+                out.append(Path(os.path.abspath(target)))
+    return list(dict.fromkeys(out))
+
+
+def _non_utf8_note(path: Path, reason: str) -> str:
+    if "UTF-8" not in reason and "binary" not in reason:
+        return ""
+    if path.name == "pyproject.toml":
+        return (
+            " uv refuses it too (\"failed to read from file …: stream did not contain valid UTF-8\"): in a workspace "
+            'that includes it, uv sync fails and SST stops at "failed to run uv sync: exit status 2".'
+        )
+    if path.suffix == ".py" and "UTF-8" in reason:
+        return " Python expects UTF-8 source unless the file declares its encoding (PEP 263)."
+    return ""
+
+
+@rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)
+def check(project):
+    fs = project.fs
+    needed: dict[Path, str] = {}  # path -> kind, for files reported on themselves
+
+    # touch every file the analysis needs, so that its reason is recorded whichever rule ran first
+    for path in project.toml_paths:
+        if path.name == "pyproject.toml":
+            project.pyproject(path)
+            needed[Path(os.path.abspath(path))] = "pyproject"
+    for path in _ts_candidates(project):
+        project.ts_file(path)
+        needed.setdefault(path, "ts")
+    handlers = []
+    version_dirs = [project.root]
+    linked_out = []
+    for pf in project.python_functions:
+        if pf.target.py_path is not None:
+            project.python_module(pf.target.py_path)
+            handlers.append(pf)
+        elif not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
+            # a link inside the app that points out of the workspace: the engine treats it as absent
+            link = Path(os.path.normpath(project.root / (pf.target.file_part + ".py")))
+            if os.path.islink(link) and not fs.within_workspace(link):
+                linked_out.append((pf, link))
+        if pf.project is not None and pf.project.dir not in version_dirs:
+            version_dirs.append(pf.project.dir)
+    for d in version_dirs:
+        p = Path(os.path.abspath(d / ".python-version"))
+        fs.read_text(p)
+        needed.setdefault(p, "python-version")
+    pkg = Path(os.path.abspath(project.root / "package.json"))
+    fs.read_text(pkg)
+    needed.setdefault(pkg, "package.json")
+
+    for path, kind in needed.items():
+        bad = fs.unreadable.get(path)
+        if bad is None:
+            continue
+        rel = project.rel(path)
+        yield Violation(
+            "SST002",
+            path,
+            ZERO_RANGE,
+            f"{rel} {bad.reason}: {_SKIPPED[kind]}.{_non_utf8_note(path, bad.reason)}",
+        )
+
+    seen: set = set()
+    for pf in handlers:
+        path = Path(os.path.abspath(pf.target.py_path))
+        bad = fs.unreadable.get(path)
+        fd = pf.fd
+        key = (fd.file, fd.handler_range)
+        if bad is None or key in seen:
+            continue
+        seen.add(key)
+        rel = project.rel(path)
+        yield Violation(
+            "SST002",
+            fd.file,
+            fd.handler_range,
+            f"The handler's file {rel} {bad.reason}: sst-lsp skipped it, so it could not check that "
+            f'"{pf.target.function}" is defined there.{_non_utf8_note(path, bad.reason)}',
+            related=[Related(path, ZERO_RANGE, "the unreadable file")],
+        )
+    for pf, link in linked_out:
+        fd = pf.fd
+        key = (fd.file, fd.handler_range)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield Violation(
+            "SST002",
+            fd.file,
+            fd.handler_range,
+            f"The handler's file {project.rel(link)} is a link that points outside the workspace: sst-lsp does not follow it, "
+            f'so it could not check that "{pf.target.function}" is defined there.',
+            related=[Related(link, ZERO_RANGE, "the link")],
+        )

@@ -1,0 +1,132 @@
+"""## What it does
+Compares `uv.lock` at the workspace root (the `sst.config.ts` directory) with the projects it
+locks: for every workspace member, the requirements uv recorded for it
+(`[package.metadata] requires-dist` of its `[[package]]` entry) must be the member's
+`[project].dependencies` (and optional dependencies). It also reports a workspace that needs
+packages from outside itself but has no `uv.lock` at all.
+
+## Why is this bad?
+SST's uv commands (`uv sync --all-packages`, `uv export`) re-resolve a lock that no longer
+matches the projects, during the deploy: what gets deployed is then not what `uv.lock` pinned and
+was tested, and the committed lock does not describe the deployment. `uv lock --check` and
+`uv sync --locked` (typical in CI) fail with
+`The lockfile at `uv.lock` needs to be updated, but `--check` was provided`.
+Without any `uv.lock`, every deploy resolves the newest versions that match, so two deploys of
+the same commit can ship different packages.
+
+## Example
+```toml
+# functions/pyproject.toml — "utils" was added after the last `uv lock`
+[project]
+dependencies = ["core", "utils"]
+```
+
+## Use instead
+Run `uv lock` in the `sst.config.ts` directory and commit `uv.lock`.
+
+## Fix safety
+No fix: the lock is rewritten by `uv lock`, which resolves against the package index.
+Differences in Python-version markers are not compared (uv rewrites them, e.g.
+`python_version` as `python_full_version`); a workspace whose dependencies are all its own
+members is not asked to have a lock.
+"""
+
+from __future__ import annotations
+
+from ..engine.era import ALL_ERAS
+from ..engine.model import Related, Severity, Violation
+from ..engine.positions import ZERO_RANGE
+from ..engine.pydeps import (
+    declared_dependencies,
+    describe_key,
+    external_dependencies,
+    lock_member_entry,
+    lock_requirement_keys,
+    member_projects,
+    pyproject_requirement_keys,
+)
+from .registry import rule
+
+
+def _locked_projects(project) -> dict:
+    members = member_projects(project)
+    rp = project.root_pyproject
+    if not members and rp is not None and rp.ok and rp.normalized:
+        members = {rp.normalized: rp}
+    return members
+
+
+def _where(pp):
+    return (
+        pp.doc.key_range("project", "dependencies")
+        or pp.doc.table_header_range("project")
+        or ZERO_RANGE
+    )
+
+
+@rule("SST210", "lockfile-stale", Severity.WARNING, eras=ALL_ERAS)
+def check(project):
+    rp = project.root_pyproject
+    if rp is None or not rp.ok:
+        return
+    members = _locked_projects(project)
+    if not members:
+        return
+    lock_path = project.root / "uv.lock"
+    if not project.fs.exists(lock_path):
+        if not project.python_functions:
+            return
+        external = sorted({n for pp in members.values() for n in external_dependencies(project, pp)})
+        if not external:
+            return
+        shown = ", ".join(external[:4]) + (", …" if len(external) > 4 else "")
+        yield Violation(
+            "SST210",
+            rp.path,
+            rp.doc.table_header_range("tool", "uv", "workspace") or rp.doc.table_header_range("project") or ZERO_RANGE,
+            f"There is no uv.lock next to {project.rel(rp.path)}: every deploy from a fresh checkout (CI, a colleague's machine) "
+            f"resolves {shown} afresh, so two deploys of the same code can ship different versions. Run `uv lock` in {project.rel(project.root) if project.rel(project.root) != '.' else 'the sst.config.ts directory'} "
+            f"and commit uv.lock.",
+        )
+        return
+    lock_pp = project.pyproject(lock_path)
+    if lock_pp is None or not lock_pp.ok or not isinstance(lock_pp.doc.data, dict):
+        return  # unreadable (SST002) or does not parse (SST001)
+    for name, pp in members.items():
+        if declared_dependencies(pp) is None:
+            continue  # dynamic dependencies: only a build can tell
+        rel_dir = project.rel(pp.dir)
+        entry = lock_member_entry(lock_pp.doc.data, name, rel_dir)
+        if entry is None:
+            yield Violation(
+                "SST210",
+                pp.path,
+                _where(pp),
+                f'uv.lock has no entry for the workspace member "{pp.name}" ({rel_dir}/): it was locked before this member existed. '
+                f"SST's uv commands re-resolve during the deploy and `uv lock --check` fails with \"The lockfile at `uv.lock` needs to "
+                f'be updated, but `--check` was provided". Run `uv lock`.',
+                related=[Related(lock_path, ZERO_RANGE, "uv.lock")],
+            )
+            continue
+        locked = lock_requirement_keys(entry)
+        declared = pyproject_requirement_keys(project, pp)
+        if locked == declared:
+            continue
+        added = sorted(describe_key(k) for k in declared - locked)
+        removed = sorted(describe_key(k) for k in locked - declared)
+        parts = []
+        if added:
+            parts.append(f"declares {', '.join(added)} that uv.lock does not record")
+        if removed:
+            parts.append(f"no longer declares {', '.join(removed)} that uv.lock records")
+        i = entry.get("_index")
+        lock_range = lock_pp.doc.key_range("package", i, "name") if isinstance(i, int) else None
+        yield Violation(
+            "SST210",
+            pp.path,
+            _where(pp),
+            f"uv.lock is out of date for \"{pp.name}\": {project.rel(pp.path)} {' and '.join(parts)}. "
+            f"SST's uv commands re-resolve during the deploy, so what is deployed is not what uv.lock pinned, and "
+            f"`uv lock --check` fails with \"The lockfile at `uv.lock` needs to be updated, but `--check` was provided\". Run `uv lock`.",
+            related=[Related(lock_path, lock_range or ZERO_RANGE, f'the uv.lock entry of "{pp.name}"')],
+        )

@@ -1,0 +1,153 @@
+"""## What it does
+Finds a hatchling project (a workspace member, the root project, or a function's project) that
+sets none of `packages`, `only-include`, `include` (nor `force-include`, `bypass-selection` or
+build hooks) and in which hatchling's default wheel file selection finds nothing.
+
+hatchling's default rules (`WheelBuilderConfig.default_file_selection_options`), tried for the
+project name as written and normalised (`-` and other separators become `_`, e.g.
+`my-functions` → `my_functions`): `<name>/__init__.py`, `src/<name>/__init__.py`, `<name>.py`,
+then exactly one `*/<name>/__init__.py`. A folder **without `__init__.py` does not count** —
+one of the few places where `__init__.py` matters — and neither does any folder with another name.
+
+## Why is this bad?
+Building the wheel (also the editable one that `uv sync` installs) fails:
+**`ValueError: Unable to determine which files to ship inside the wheel using the following heuristics`**
+(`… there is no directory that matches the name of your project (functions)`). SST's first uv
+command, `uv sync --all-packages`, fails with `Failed to build` and no function is deployed.
+`uv build --sdist` alone still succeeds, which makes the cause easy to miss.
+
+## Example
+```toml
+# functions/pyproject.toml — code in functions/src/handlers/api.py
+[project]
+name = "functions"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+```
+
+## Use instead
+```toml
+[tool.hatch.build.targets.wheel]
+packages = ["src/handlers"]
+```
+
+## Fix safety
+Unsafe: when exactly one folder with Python code exists under `src/` (or, without `src/`, at the
+project's top level; a folder holding one of the project's handlers wins), the fix adds
+`[tool.hatch.build.targets.wheel] packages = ["src/<dir>"]`. That changes what the wheel
+ships and how it is imported (`import <dir>`), so review it; adding an `__init__.py` to
+`src/<name>/` or renaming the folder are the alternatives.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tomlkit
+
+from ..engine.era import ALL_ERAS
+from ..engine.files import SKIP_DIRS
+from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
+from ..engine.uv_workspace import hatch_default_candidates, hatch_default_selection, hatch_wheel_options, uses_hatchling, workspaces
+from .registry import rule
+
+NOT_PACKAGES = SKIP_DIRS | {"tests", "test", "docs", "scripts"}
+
+
+def _has_python(d: Path) -> bool:
+    for dirpath, dirnames, filenames in os.walk(d):
+        dirnames[:] = [x for x in dirnames if x not in SKIP_DIRS and not x.startswith(".")]
+        if any(f.endswith(".py") for f in filenames):
+            return True
+    return False
+
+
+def _code_dirs(base: Path) -> list[str]:
+    try:
+        names = sorted(e.name for e in os.scandir(base) if e.is_dir())
+    except OSError:
+        return []
+    return [n for n in names if n not in NOT_PACKAGES and not n.startswith(".") and not n.endswith(".egg-info") and _has_python(base / n)]
+
+
+def package_folder(pp, handler_files: list[Path]) -> str | None:
+    """The one folder to list in ``packages`` (project-relative), or None when it is not clear."""
+    tops = set()
+    for f in handler_files:
+        rel = f.relative_to(pp.dir).parts
+        if len(rel) >= 3 and rel[0] == "src":
+            tops.add(f"src/{rel[1]}")
+        elif len(rel) >= 2 and rel[0] != "src":
+            tops.add(rel[0])
+        else:
+            tops.add(None)
+    if len(tops) == 1 and None not in tops:
+        return tops.pop()
+    if tops:
+        return None
+    src = pp.dir / "src"
+    if src.is_dir():
+        dirs = _code_dirs(src)
+        return f"src/{dirs[0]}" if len(dirs) == 1 else None
+    dirs = _code_dirs(pp.dir)
+    return dirs[0] if len(dirs) == 1 else None
+
+
+def add_packages(folder: str):
+    def change(doc):
+        node = doc
+        for key in ("tool", "hatch", "build", "targets"):
+            if key not in node:
+                node.add(key, tomlkit.table(is_super_table=True))
+            node = node[key]
+        if "wheel" not in node:
+            node.add("wheel", tomlkit.table())
+        node["wheel"]["packages"] = [folder]
+
+    return change
+
+
+def _projects(project) -> list:
+    out = []
+    for ws in workspaces(project):
+        out += [pp for pp in ws.member_projects() if pp not in out]
+    for pf in project.python_functions:
+        if pf.project is not None and pf.project not in out and not pf.fd.has_bundle:
+            out.append(pf.project)
+    return out
+
+
+@rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
+def check(project):
+    for pp in _projects(project):
+        if not pp.ok or not uses_hatchling(pp) or pp.name is None or hatch_wheel_options(pp):
+            continue
+        if hatch_default_selection(pp.dir, pp.name) is not None:
+            continue
+        handlers = [pf for pf in project.python_functions if pf.project is pp and pf.target.py_path is not None]
+        folder = package_folder(pp, [pf.target.py_path for pf in handlers])
+        fix = None
+        if folder is not None:
+            edit = pp.doc.edit(add_packages(folder))
+            if edit is not None:
+                fix = Fix(f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"]', Safety.UNSAFE, (TextEdit(pp.path, *edit),))
+        names = " or ".join(sorted(hatch_default_candidates(pp.name)))
+        looked = ", ".join(f"{n}/__init__.py, src/{n}/__init__.py, {n}.py, */{n}/__init__.py" for n in hatch_default_candidates(pp.name))
+        src_pkg = next((f"src/{n}" for n in hatch_default_candidates(pp.name) if (pp.dir / "src" / n).is_dir()), None)
+        note = f" ({src_pkg}/ exists but has no __init__.py, so hatchling does not count it)" if src_pkg else ""
+        advice = f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"].' if folder else (
+            "Add [tool.hatch.build.targets.wheel] packages = [...] naming the folder that holds the code."
+        )
+        yield Violation(
+            "SST212",
+            pp.path,
+            pp.doc.value_range("project", "name") or pp.doc.best_range("project", "name"),
+            f'hatchling finds no files to put in the wheel of "{pp.name}": none of {looked} exists in {project.rel(pp.dir)}/{note}. '
+            f'Building it fails with "Unable to determine which files to ship inside the wheel" (no directory matches the name '
+            f"{names}), so uv sync --all-packages, which SST runs first, fails with \"Failed to build\". " + advice,
+            fix=fix,
+            related=[Related(pf.fd.file, pf.fd.handler_range, "a handler in this project") for pf in handlers[:3]],
+        )
