@@ -32,16 +32,47 @@ class FileSystem:
     overlays: dict[Path, str] = field(default_factory=dict)
     unreadable: dict[Path, Unreadable] = field(default_factory=dict)
     _cache: dict[Path, str | None] = field(default_factory=dict)
+    _inside: dict[str, bool] = field(default_factory=dict)  # absolute path -> resolves inside the workspace
 
     def within_workspace(self, path: Path) -> bool:
+        """Does ``path`` (following every link on the way) stay inside the workspace?"""
         if self.workspace is None:
             return True
-        try:
-            real = Path(os.path.realpath(path))
-        except (OSError, RuntimeError):
-            return False
-        ws = Path(os.path.realpath(self.workspace))
-        return real == ws or ws in real.parents
+        return self._resolves_inside(os.path.abspath(path))
+
+    def _resolves_inside(self, p: str) -> bool:
+        known = self._inside.get(p)
+        if known is not None:
+            return known
+        ws = self._workspace_str()
+        if p == ws:
+            result = True
+        elif not p.startswith(ws + os.sep) or os.path.islink(p):
+            # outside by name, or a link: resolve it once
+            try:
+                real = os.path.realpath(p)
+            except (OSError, RuntimeError, ValueError):
+                real = ""
+            result = real == self._workspace_real() or real.startswith(self._workspace_real() + os.sep)
+            if result and p.startswith(ws + os.sep):
+                result = self._resolves_inside(os.path.dirname(p))
+        else:
+            # a plain entry inside the workspace: inside as long as its folder is
+            result = self._resolves_inside(os.path.dirname(p))
+        self._inside[p] = result
+        return result
+
+    def _workspace_str(self) -> str:
+        cached = self.__dict__.get("_ws_abs")
+        if cached is None:
+            cached = self.__dict__["_ws_abs"] = os.path.abspath(self.workspace)
+        return cached
+
+    def _workspace_real(self) -> str:
+        cached = self.__dict__.get("_ws_real")
+        if cached is None:
+            cached = self.__dict__["_ws_real"] = os.path.realpath(self.workspace)
+        return cached
 
     def read_text(self, path: Path) -> str | None:
         """Text of ``path`` or None when it is absent or cannot be read (the reason is kept)."""

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -56,7 +56,7 @@ class HandlerTarget:
         return self.py_path is not None
 
 
-@dataclass
+@dataclass(eq=False)  # one object per file within an analysis: identity is equality
 class PyProject:
     path: Path
     doc: TomlDocument
@@ -110,8 +110,17 @@ class Project:
         except ValueError:
             return str(path)
 
+    def memo(self, key, compute):
+        """A value derived from the project, computed once per analysis."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def pyproject(self, path: Path) -> PyProject | None:
         cache = self.__dict__.setdefault("_pyprojects", {})
+        if path in cache:
+            return cache[path]
         path = Path(os.path.abspath(path))
         if path not in cache:
             text = self.fs.read_text(path)
@@ -372,18 +381,22 @@ class Project:
         The root itself is always a member when it is a workspace root.
         """
         excluded = {p for pat in self.exclude_patterns for p in self.glob_dirs(pat)}
-        out: list[Path] = []
+        out: dict[Path, None] = {}
         for pat in self.member_patterns:
             for d in self.glob_dirs(pat):
                 if d not in excluded and d not in out and self.fs.is_file(d / "pyproject.toml"):
-                    out.append(d)
-        return out
+                    out[d] = None
+        return list(out)
+
+    @cached_property
+    def _member_set(self) -> frozenset:
+        return frozenset(self.workspace_members)
 
     def is_member(self, directory: Path) -> bool:
         directory = Path(os.path.abspath(directory))
         if directory == self.root and self.workspace_table is not None:
             return True
-        return directory in self.workspace_members
+        return directory in self._member_set
 
     def era_c_workspace_root(self, project_dir: Path) -> Path | None:
         """Era C: the nearest ancestor (≤ 5 levels above) whose pyproject has workspace members."""
@@ -431,6 +444,11 @@ PYTHON_RUNTIMES = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
 
 
 def admitted_minors(requires_python: str, candidates=PYTHON_RUNTIMES) -> list[str]:
+    return list(_admitted_minors(requires_python, tuple(candidates)))
+
+
+@lru_cache(maxsize=512)
+def _admitted_minors(requires_python: str, candidates: tuple) -> tuple:
     try:
         spec = SpecifierSet(requires_python)
     except InvalidSpecifier:
@@ -440,7 +458,7 @@ def admitted_minors(requires_python: str, candidates=PYTHON_RUNTIMES) -> list[st
         # a minor is admitted when some patch release of it is
         if any(Version(f"{minor}.{patch}") in spec for patch in (0, 1, 5, 10, 20, 50)):
             out.append(minor)
-    return out
+    return tuple(out)
 
 
 def find_project_roots(path: Path) -> list[Path]:
@@ -480,16 +498,23 @@ def find_root_for(path: Path, workspace: Path | None = None) -> Path | None:
 def _walk_project(root: Path, fs: FileSystem, want) -> list[Path]:
     """Files under ``root`` for which ``want(name)`` holds; nested SST apps and tool folders skipped."""
     out: list[Path] = []
-    seen: set[str] = set()
+    seen: set[str] = {os.path.realpath(root)}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen or not fs.within_workspace(Path(dirpath)):
-            dirnames[:] = []
-            continue
-        seen.add(real)
         if Path(dirpath) != root and CONFIG_NAME in filenames:
             dirnames[:] = []
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        keep = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS or d.startswith("."):
+                continue
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
+                # a link is followed only when it stays inside the workspace, and only once (no loops)
+                real = os.path.realpath(full)
+                if real in seen or not fs.within_workspace(Path(full)):
+                    continue
+                seen.add(real)
+            keep.append(d)
+        dirnames[:] = keep
         out.extend(Path(dirpath) / f for f in sorted(filenames) if want(f))
     return out

@@ -72,6 +72,10 @@ def optional_dependencies(pp) -> dict[str, list[Requirement]]:
 
 def member_projects(project) -> dict[str, object]:
     """Normalised project name -> PyProject for every workspace member, the root included."""
+    return project.memo("member_projects", lambda: _member_projects(project))
+
+
+def _member_projects(project) -> dict[str, object]:
     out: dict[str, object] = {}
     dirs = list(project.workspace_members)
     if project.workspace_table is not None:

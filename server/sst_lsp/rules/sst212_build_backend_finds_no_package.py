@@ -111,13 +111,13 @@ def add_packages(folder: str):
 
 
 def _projects(project) -> list:
-    out = []
+    out: dict = {}
     for ws in workspaces(project):
-        out += [pp for pp in ws.member_projects() if pp not in out]
+        out.update((pp, None) for pp in ws.member_projects())
     for pf in project.python_functions:
-        if pf.project is not None and pf.project not in out and not pf.fd.has_bundle:
-            out.append(pf.project)
-    return out
+        if pf.project is not None and not pf.fd.has_bundle:
+            out.setdefault(pf.project, None)
+    return list(out)
 
 
 @rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
