@@ -25,6 +25,36 @@ class Unreadable:
 
 
 @dataclass
+class DiskCache:
+    """What the disk said, kept between analyses by the long-running server.
+
+    The server drops an entry when the editor reports a change to that file, and everything
+    structural (stats, directory walks, globs) when a file is created or deleted.
+    """
+
+    texts: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+    inside: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)  # directory walks and globs, by key
+    generation: int = 0  # bumped on every change: results derived from the disk are stale
+
+    def forget(self, path: Path, structural: bool = False) -> None:
+        self.generation += 1
+        path = Path(os.path.abspath(path))
+        self.texts.pop(path, None)
+        self.unreadable.pop(path, None)
+        if structural:
+            self.stats.clear()
+            self.inside.clear()
+            self.derived.clear()
+
+    def clear(self) -> None:
+        for d in (self.texts, self.unreadable, self.stats, self.inside, self.derived):
+            d.clear()
+
+
+@dataclass
 class FileSystem:
     """A view of the files the engine reads: editor overlays over the disk, with a cache."""
 
@@ -33,6 +63,31 @@ class FileSystem:
     unreadable: dict[Path, Unreadable] = field(default_factory=dict)
     _cache: dict[Path, str | None] = field(default_factory=dict)
     _inside: dict[str, bool] = field(default_factory=dict)  # absolute path -> resolves inside the workspace
+    _stats: dict = field(default_factory=dict)  # absolute path -> (is_file, is_dir)
+    derived: dict = field(default_factory=dict)  # walks and globs, shared through a DiskCache
+
+    @classmethod
+    def cached(cls, cache: DiskCache, workspace: Path | None, overlays: dict | None = None) -> "FileSystem":
+        """A view that reuses (and fills) ``cache`` instead of asking the disk again."""
+        return cls(
+            workspace=workspace,
+            overlays=overlays or {},
+            unreadable=cache.unreadable,
+            _cache=cache.texts,
+            _inside=cache.inside,
+            _stats=cache.stats,
+            derived=cache.derived,
+        )
+
+    def _stat(self, path: Path) -> tuple[bool, bool]:
+        known = self._stats.get(path)
+        if known is None:
+            try:
+                known = (path.is_file(), path.is_dir())
+            except OSError:
+                known = (False, False)
+            self._stats[path] = known
+        return known
 
     def within_workspace(self, path: Path) -> bool:
         """Does ``path`` (following every link on the way) stay inside the workspace?"""
@@ -122,7 +177,7 @@ class FileSystem:
         if path in self.overlays:
             return True
         try:
-            return path.exists() and self.within_workspace(path)
+            return any(self._stat(path)) and self.within_workspace(path)
         except OSError:
             return False
 
@@ -131,13 +186,13 @@ class FileSystem:
         if path in self.overlays:
             return True
         try:
-            return path.is_file() and self.within_workspace(path)
+            return self._stat(path)[0] and self.within_workspace(path)
         except OSError:
             return False
 
     def is_dir(self, path: Path) -> bool:
         try:
-            return path.is_dir() and self.within_workspace(path)
+            return self._stat(Path(os.path.abspath(path)))[1] and self.within_workspace(path)
         except OSError:
             return False
 

@@ -110,6 +110,24 @@ class Project:
         except ValueError:
             return str(path)
 
+    # What depends only on the disk and the TOML/Python files, not on TypeScript text: a server
+    # carries it into the next analysis when only TypeScript documents changed (see successor).
+    CARRIED = (
+        "_pyprojects", "_py", "root_pyproject", "settings", "era_info", "_indexed", "python_file_index",
+        "workspace_table", "member_patterns", "exclude_patterns", "workspace_members", "_member_set",
+    )
+    CARRIED_MEMO = ("member_projects",)
+
+    def successor(self, fs: FileSystem, ts_trees: dict) -> "Project":
+        """The same app after edits to TypeScript only: disk-derived results are reused."""
+        new = Project(self.root, self.config, fs, self.era_override, self.era_override_source, ts_trees)
+        for key in self.CARRIED:
+            if key in self.__dict__:
+                new.__dict__[key] = self.__dict__[key]
+        memo = self.__dict__.get("_memo", {})
+        new.__dict__["_memo"] = {k: memo[k] for k in self.CARRIED_MEMO if k in memo}
+        return new
+
     def memo(self, key, compute):
         """A value derived from the project, computed once per analysis."""
         cache = self.__dict__.setdefault("_memo", {})
@@ -124,7 +142,7 @@ class Project:
         path = Path(os.path.abspath(path))
         if path not in cache:
             text = self.fs.read_text(path)
-            cache[path] = PyProject(path, TomlDocument.parse(text)) if text is not None else None
+            cache[path] = PyProject(path, _parse_toml(text)) if text is not None else None
         return cache[path]
 
     @cached_property
@@ -202,7 +220,7 @@ class Project:
             if text is None:
                 cache[path] = None
             else:
-                cache[path] = typescript.analyse(path, text, self.ts_trees.get(path))
+                cache[path] = _analyse_ts(path, text, self.ts_trees.get(path))
         return cache[path]
 
     @cached_property
@@ -318,19 +336,22 @@ class Project:
     # -- file index -----------------------------------------------------------------------
     @cached_property
     def _indexed(self) -> list[Path]:
-        return _walk_project(self.root, self.fs, lambda n: n in ("pyproject.toml", "uv.lock") or n.endswith(".py"))
+        key = ("index", self.root)
+        if key not in self.fs.derived:
+            self.fs.derived[key] = _walk_project(self.root, self.fs, lambda n: n in ("pyproject.toml", "uv.lock") or n.endswith(".py"))
+        return self.fs.derived[key]
 
     @cached_property
     def toml_paths(self) -> list[Path]:
         """Every pyproject.toml and the root uv.lock, as the engine checks them."""
-        out = [p for p in self._indexed if p.name == "pyproject.toml"]
+        out = dict.fromkeys(p for p in self._indexed if p.name == "pyproject.toml")
         lock = self.root / "uv.lock"
         if lock in self._indexed:
-            out.append(lock)
-        for p in self.__dict__.get("_pyprojects", {}):
-            if p not in out and self.__dict__["_pyprojects"][p] is not None:
-                out.append(p)
-        return out
+            out[lock] = None
+        for p, pp in self.__dict__.get("_pyprojects", {}).items():
+            if pp is not None and isinstance(p, Path) and p.is_absolute():
+                out.setdefault(p, None)
+        return list(out)
 
     @cached_property
     def python_file_index(self) -> list[str]:
@@ -363,6 +384,12 @@ class Project:
         pattern = pattern.rstrip("/") or "."
         if pattern.startswith("/") or ".." in PurePosixPath(pattern).parts:
             return []
+        key = ("glob", self.root, pattern)
+        if key not in self.fs.derived:
+            self.fs.derived[key] = self._glob_dirs(pattern)
+        return self.fs.derived[key]
+
+    def _glob_dirs(self, pattern: str) -> list[Path]:
         try:
             hits = glob.glob(pattern, root_dir=self.root, recursive=True)
         except (OSError, re.error, ValueError):
@@ -415,7 +442,7 @@ class Project:
         cache = self.__dict__.setdefault("_py", {})
         if path not in cache:
             text = self.fs.read_text(path)
-            cache[path] = read_module(text) if text is not None else None
+            cache[path] = _read_module(text) if text is not None else None
         return cache[path]
 
     def python_minor(self, project: PyProject | None) -> tuple[str | None, str]:
@@ -438,6 +465,23 @@ class Project:
                 if len(minors) == 1:
                     return minors[0], f"requires-python in {self.rel(pp.path)}"
         return None, ""
+
+
+# Parsed files are pure functions of their text: kept across analyses (a server re-analyses on
+# every keystroke, but only the edited file's text changes).
+_parse_toml = lru_cache(maxsize=4096)(TomlDocument.parse)
+_read_module = lru_cache(maxsize=4096)(read_module)
+_TS_CACHE: dict = {}
+
+
+def _analyse_ts(path: Path, text: str, tree=None):
+    key = (path, text)
+    hit = _TS_CACHE.get(key)
+    if hit is None:
+        if len(_TS_CACHE) > 512:
+            _TS_CACHE.clear()
+        hit = _TS_CACHE[key] = typescript.analyse(path, text, tree)
+    return hit
 
 
 PYTHON_RUNTIMES = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]

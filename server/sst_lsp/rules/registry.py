@@ -83,13 +83,20 @@ def rule_doc_uri(code: str) -> str:
     return page.as_uri()
 
 
-def load_all() -> dict[str, Rule]:
-    from .. import rules as pkg
+_LOADED: dict[str, Rule] = {}
 
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("sst"):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
-    return dict(sorted(RULES.items()))
+
+def load_all() -> dict[str, Rule]:
+    """Every rule, by code (the rule modules are imported once)."""
+    if not _LOADED or len(_LOADED) != len(RULES):
+        from .. import rules as pkg
+
+        for info in pkgutil.iter_modules(pkg.__path__):
+            if info.name.startswith("sst"):
+                importlib.import_module(f"{pkg.__name__}.{info.name}")
+        _LOADED.clear()
+        _LOADED.update(sorted(RULES.items()))
+    return dict(_LOADED)
 
 
 @dataclass

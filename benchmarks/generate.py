@@ -1,0 +1,116 @@
+"""Generate the benchmark inputs (nothing large is committed).
+
+- ``monorepo(dest, n)``: a clean era-B SST app with ``n`` function projects, each a uv workspace
+  member with ``[build-system]`` and ``src/<name>/api.py``, and one ``sst.aws.Function`` per
+  project spread over ten ``infra/*.ts`` files imported from ``sst.config.ts``.
+- ``big_config(dest, functions=200)``: one ~2,000-line ``sst.config.ts`` declaring 200 functions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+INFRA_FILES = 10
+
+PACKAGE_JSON = json.dumps({"name": "bench", "private": True, "devDependencies": {"sst": "3.17.0"}}, indent=2) + "\n"
+
+MEMBER_PYPROJECT = """[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = "==3.11.*"
+dependencies = []
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"""
+
+API_PY = '''"""Function {name}."""
+
+
+def handler(event, context):
+    """Answer {name}."""
+    return {{"statusCode": 200, "body": "{name}"}}
+'''
+
+
+def _name(i: int) -> str:
+    return f"fn{i:04d}"
+
+
+def _root(dest: Path, names: list[str], imports: list[str], body: str = "") -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "package.json").write_text(PACKAGE_JSON)
+    members = ",\n".join(f'    "{n}"' for n in names)
+    (dest / "pyproject.toml").write_text(
+        f'[project]\nname = "bench"\nversion = "0.1.0"\nrequires-python = "==3.11.*"\ndependencies = []\n\n'
+        f"[tool.uv.workspace]\nmembers = [\n{members},\n]\n"
+    )
+    loads = "".join(f'    await import("./infra/{m}");\n' for m in imports)
+    (dest / "sst.config.ts").write_text(
+        '/// <reference path="./.sst/platform/config.d.ts" />\n'
+        "export default $config({\n"
+        "  app(input) {\n"
+        '    return { name: "bench", home: "aws" };\n'
+        "  },\n"
+        "  async run() {\n"
+        f"{loads}{body}"
+        "  },\n"
+        "});\n"
+    )
+
+
+def _member(dest: Path, name: str) -> None:
+    src = dest / name / "src" / name
+    src.mkdir(parents=True, exist_ok=True)
+    (dest / name / "pyproject.toml").write_text(MEMBER_PYPROJECT.format(name=name))
+    (src / "__init__.py").write_text("")
+    (src / "api.py").write_text(API_PY.format(name=name))
+
+
+def _function(name: str, indent: str) -> str:
+    return (
+        f'{indent}new sst.aws.Function("{name.capitalize()}", {{\n'
+        f'{indent}  handler: "{name}/src/{name}/api.handler",\n'
+        f'{indent}  runtime: "python3.11",\n'
+        f'{indent}  timeout: "30 seconds",\n'
+        f'{indent}  memory: "512 MB",\n'
+        f"{indent}  environment: {{\n"
+        f'{indent}    STAGE: $app.stage,\n'
+        f"{indent}  }},\n"
+        f"{indent}}});\n\n"
+    )
+
+
+def monorepo(dest: Path, n: int) -> Path:
+    names = [_name(i) for i in range(n)]
+    infra = [f"functions{k:02d}" for k in range(INFRA_FILES)]
+    _root(dest, names, infra)
+    (dest / "infra").mkdir(exist_ok=True)
+    for k, mod in enumerate(infra):
+        chunk = names[k::INFRA_FILES]
+        (dest / "infra" / f"{mod}.ts").write_text("".join(_function(nm, "") for nm in chunk))
+    for nm in names:
+        _member(dest, nm)
+    return dest
+
+
+def big_config(dest: Path, functions: int = 200) -> Path:
+    names = [_name(i) for i in range(functions)]
+    body = "".join(_function(nm, "    ") for nm in names)
+    _root(dest, names, [], body)
+    for nm in names:
+        _member(dest, nm)
+    return dest
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="sst-lsp-bench-"))
+    monorepo(out / "mono50", 50)
+    monorepo(out / "mono500", 500)
+    big_config(out / "big")
+    print(out)

@@ -1,0 +1,279 @@
+"""sst-lsp benchmark: one command, a table of medians, peers measured in the same run.
+
+    python benchmarks/run.py [--runs 5] [--edits 200]
+
+1. Cold check: wall time and peak memory of `sst-lsp check` on generated era-B monorepos of 50
+   and 500 function projects, next to `validate-pyproject` and `taplo lint` on the same
+   pyproject.toml files, and the ratio sst-lsp / validate-pyproject.
+2. Keystroke latency through the protocol (server as a subprocess, debounce 0): 200 incremental
+   single-character edits on a 2,000-line sst.config.ts, from didChange to the
+   publishDiagnostics of that version — p50 and p99 — next to one full tree-sitter parse of the
+   same file in this process.
+3. Cross-file update: 500-project workspace, sst.config.ts and one infra file open; remove one
+   member's [build-system]; time until the infra file's diagnostics are re-published.
+4. Start-up: initialize to the first diagnostics for the 500-project workspace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "server"))
+
+from generate import big_config, monorepo  # noqa: E402
+
+
+def run_measured(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit status) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE.parent / "server"), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def tool(name: str) -> str | None:
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def median_of(cmd, runs, cwd=None):
+    walls, mems = [], []
+    for _ in range(runs):
+        wall, mem, _ = run_measured(cmd, cwd)
+        walls.append(wall)
+        mems.append(mem)
+    return statistics.median(walls), max(mems)
+
+
+def cold_check(root: Path, runs: int) -> dict:
+    files = sorted(str(p) for p in root.rglob("pyproject.toml"))
+    out = {}
+    out["sst-lsp check"] = median_of([sys.executable, "-m", "sst_lsp", "check", str(root), "-q"], runs)
+    vp = tool("validate-pyproject")
+    out["validate-pyproject"] = median_of([vp, *files], runs) if vp else None
+    taplo = tool("taplo")
+    out["taplo lint"] = median_of([taplo, "lint", "--no-schema", *files], runs) if taplo else None
+    return out
+
+
+# -- protocol measurements -----------------------------------------------------------------------
+
+
+class Client:
+    """A small LSP client over the server's stdio, recording when each publishDiagnostics arrives."""
+
+    def __init__(self):
+        from lsprotocol import types
+        from pygls.lsp.client import LanguageClient
+
+        self.types = types
+        self.lc = LanguageClient("sst-lsp-bench", "1")
+        self.published: list[tuple[float, str, int | None]] = []
+        self.event = asyncio.Event()
+
+        @self.lc.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _publish(ls, params):
+            self.published.append((time.perf_counter(), params.uri, params.version))
+            self.event.set()
+
+        @self.lc.feature(types.WINDOW_LOG_MESSAGE)
+        def _log(ls, params):
+            pass
+
+    async def start(self, root: Path) -> float:
+        t = self.types
+        await self.lc.start_io(sys.executable, "-m", "sst_lsp", "serve", env=_env())
+        start = time.perf_counter()
+        await self.lc.initialize_async(
+            t.InitializeParams(
+                capabilities=t.ClientCapabilities(),
+                root_uri=root.as_uri(),
+                workspace_folders=[t.WorkspaceFolder(root.as_uri(), "bench")],
+                initialization_options={"debounce-ms": 0},
+            )
+        )
+        self.lc.initialized(t.InitializedParams())
+        return start
+
+    async def wait_for(self, pred, timeout=120.0) -> float:
+        async def _w():
+            while True:
+                for entry in self.published:
+                    if pred(entry):
+                        return entry[0]
+                self.event.clear()
+                await self.event.wait()
+
+        return await asyncio.wait_for(_w(), timeout)
+
+    def open(self, path: Path, language: str) -> str:
+        t = self.types
+        uri = path.as_uri()
+        self.lc.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, language, 1, path.read_text())))
+        return uri
+
+    def change(self, uri: str, version: int, line: int, char: int, text: str, delete: int = 0) -> None:
+        t = self.types
+        rng = t.Range(t.Position(line, char), t.Position(line, char + delete))
+        self.lc.text_document_did_change(
+            t.DidChangeTextDocumentParams(t.VersionedTextDocumentIdentifier(uri=uri, version=version), [t.TextDocumentContentChangePartial(range=rng, text=text)])
+        )
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wait_for(self.lc.shutdown_async(None), 10)
+            self.lc.exit(None)
+            await asyncio.wait_for(self.lc.stop(), 10)
+        except Exception:
+            pass
+
+
+def edit_script(text: str, edits: int) -> list[tuple[int, int, str, int]]:
+    """(line, char, insert, delete) steps: typing bursts in a comment, and edits inside handlers."""
+    lines = text.splitlines()
+    handler_lines = [i for i, l in enumerate(lines) if "handler:" in l]
+    steps = []
+    comment_line = len(lines) - 3  # inside run(), before its closing brace
+    typed = 0
+    i = 0
+    while len(steps) < edits:
+        if (i // 10) % 2 == 0:
+            # a burst of typing: characters of a comment at the end of run()
+            if typed == 0:
+                steps.append((comment_line, 0, "    // ", 0))
+                typed = 7
+            else:
+                steps.append((comment_line, typed, "abcdefghij"[len(steps) % 10], 0))
+                typed += 1
+        else:
+            # inside a handler string: add a letter to the file name, then take it away
+            line = handler_lines[(i * 7) % len(handler_lines)]
+            col = lines[line].index("api.handler") + 3
+            steps.append((line, col, "x", 0))
+            steps.append((line, col, "", 1))
+        i += 1
+    return steps[:edits]
+
+
+async def keystrokes(big: Path, edits: int) -> dict:
+    client = Client()
+    await client.start(big)
+    config = big / "sst.config.ts"
+    uri = client.open(config, "typescript")
+    await client.wait_for(lambda e: e[1] == uri and e[2] == 1)
+    latencies = []
+    version = 1
+    for line, char, text, delete in edit_script(config.read_text(), edits):
+        version += 1
+        sent = time.perf_counter()
+        client.change(uri, version, line, char, text, delete)
+        got = await client.wait_for(lambda e, v=version: e[1] == uri and e[2] == v and e[0] >= sent)
+        latencies.append(got - sent)
+    await client.stop()
+    return {"p50": statistics.median(latencies), "p99": statistics.quantiles(latencies, n=100)[98], "n": len(latencies)}
+
+
+def full_parse_time(path: Path, runs: int = 30) -> float:
+    from sst_lsp.engine.typescript import new_parser
+
+    parser = new_parser()
+    src = path.read_bytes()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        parser.parse(src)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+async def cross_file_and_startup(mono: Path) -> tuple[float, float]:
+    client = Client()
+    started = await client.start(mono)
+    config_uri = client.open(mono / "sst.config.ts", "typescript")
+    first = await client.wait_for(lambda e: e[1] == config_uri)
+    startup = first - started
+    infra = mono / "infra" / "functions00.ts"
+    infra_uri = client.open(infra, "typescript")
+    await client.wait_for(lambda e: e[1] == infra_uri)
+    member = mono / "fn0000" / "pyproject.toml"
+    member_uri = client.open(member, "toml")
+    await client.wait_for(lambda e: e[1] == member_uri)
+    text = member.read_text()
+    start_line = text.splitlines().index("[build-system]")
+    t = client.types
+    sent = time.perf_counter()
+    client.lc.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=member_uri, version=2),
+            [t.TextDocumentContentChangePartial(range=t.Range(t.Position(start_line, 0), t.Position(start_line + 3, 0)), text="")],
+        )
+    )
+    got = await client.wait_for(lambda e: e[1] == infra_uri and e[0] >= sent)
+    await client.stop()
+    return got - sent, startup
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="repetitions for medians (default 5)")
+    ap.add_argument("--edits", type=int, default=200)
+    ap.add_argument("--keep", help="generate inputs into this folder and keep them")
+    args = ap.parse_args(argv)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sst-lsp-bench-"))
+    try:
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; medians of {args.runs} runs")
+        mono50 = monorepo(work / "mono50", 50)
+        mono500 = monorepo(work / "mono500", 500)
+        big = big_config(work / "big")
+        print("\n1. Cold check (wall time, peak memory)")
+        print(f"   {'workspace':<10} {'tool':<20} {'time':>9} {'peak MiB':>9}")
+        for label, root in (("50", mono50), ("500", mono500)):
+            res = cold_check(root, args.runs)
+            for name, value in res.items():
+                if value is None:
+                    print(f"   {label:<10} {name:<20} {'(not installed)':>19}")
+                else:
+                    print(f"   {label:<10} {name:<20} {value[0] * 1000:>7.0f}ms {value[1]:>9.1f}")
+            if res.get("validate-pyproject"):
+                print(f"   {label:<10} {'ratio sst-lsp / validate-pyproject':<30} {res['sst-lsp check'][0] / res['validate-pyproject'][0]:.2f}")
+        print("\n2. Keystroke latency, 2,000-line sst.config.ts (200 functions)")
+        parse = full_parse_time(big / "sst.config.ts")
+        ks = asyncio.run(keystrokes(big, args.edits))
+        print(f"   one full tree-sitter parse: {parse * 1000:.2f}ms")
+        print(f"   didChange -> publishDiagnostics over {ks['n']} edits: p50 {ks['p50'] * 1000:.2f}ms ({ks['p50'] / parse:.2f}x parse), p99 {ks['p99'] * 1000:.2f}ms ({ks['p99'] / parse:.2f}x parse)")
+        print("\n3./4. Cross-file update and start-up, 500-project workspace")
+        crosses, starts = [], []
+        for _ in range(max(1, args.runs // 2)):
+            c, s = asyncio.run(cross_file_and_startup(mono500))
+            crosses.append(c)
+            starts.append(s)
+        print(f"   member pyproject.toml edit -> infra file re-published: {statistics.median(crosses) * 1000:.0f}ms")
+        print(f"   initialize -> first diagnostics: {statistics.median(starts) * 1000:.0f}ms")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
