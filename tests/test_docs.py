@@ -10,3 +10,12 @@ def test_rule_pages_are_fresh():
     assert pages == set(rules), "run `python -m sst_lsp.docs` to regenerate docs/rules/"
     for code, r in rules.items():
         assert (PAGES_DIR / f"{code}.md").read_text(encoding="utf-8") == render_page(r), f"{code}.md is stale: run `python -m sst_lsp.docs`"
+
+
+def test_readme_rules_table_is_fresh():
+    from conftest import REPO
+    from sst_lsp.docs import README_END, README_START, render_readme_table
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text[text.index(README_START) + len(README_START) : text.index(README_END)].strip()
+    assert table == render_readme_table(), "run `python -m sst_lsp.docs` to regenerate the README's rule table"

@@ -149,11 +149,11 @@ def _rules(args) -> int:
         )
         sys.stdout.write("\n")
         return EXIT_OK
-    print(f"{'code':<7} {'name':<34} {'severity':<8} {'eras':<6} fix")
+    print(f"{'code':<7} {'name':<34} {'severity':<15} {'eras':<6} fix")
     for r in rules.values():
         fix = r.fix.value if r.fix else "-"
         extra = "" if r.enabled_by_default else " (off unless selected)"
-        print(f"{r.code:<7} {r.name:<34} {r.severity.value:<8} {r.eras_label:<6} {fix}{extra}")
+        print(f"{r.code:<7} {r.name:<34} {r.severity_text:<15} {r.eras_label:<6} {fix}{extra}")
     return EXIT_OK
 
 

@@ -32,6 +32,11 @@ class Rule:
     check: Callable[[Project], Iterable[Violation]]
     module: str
     enabled_by_default: bool = True
+    severity_label: str | None = None  # when a rule reports different severities per case
+
+    @property
+    def severity_text(self) -> str:
+        return self.severity_label or self.severity.value
 
     @property
     def doc(self) -> str:
@@ -65,11 +70,11 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, *, eras=ALL_ERAS, fix: Safety | None = None, enabled: bool = True):
+def rule(code: str, name: str, severity: Severity, *, eras=ALL_ERAS, fix: Safety | None = None, enabled: bool = True, severity_label: str | None = None):
     def register(fn):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled)
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label)
         return fn
 
     return register
