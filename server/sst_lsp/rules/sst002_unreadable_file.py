@@ -96,7 +96,7 @@ def check(project):
         project.ts_file(path)
         needed.setdefault(path, "ts")
     handlers = []
-    version_dirs = [project.root]
+    version_dirs = {project.root: None}  # ordered set
     linked_out = []
     for pf in project.python_functions:
         if pf.target.py_path is not None:
@@ -107,8 +107,8 @@ def check(project):
             link = Path(os.path.normpath(project.root / (pf.target.file_part + ".py")))
             if os.path.islink(link) and not fs.within_workspace(link):
                 linked_out.append((pf, link))
-        if pf.project is not None and pf.project.dir not in version_dirs:
-            version_dirs.append(pf.project.dir)
+        if pf.project is not None:
+            version_dirs.setdefault(pf.project.dir, None)
     for d in version_dirs:
         p = Path(os.path.abspath(d / ".python-version"))
         fs.read_text(p)
