@@ -9,6 +9,7 @@ elsewhere (a ``pyproject.toml``, a Python file) alters them.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import logging
@@ -20,11 +21,12 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import __version__
 from .engine.analysis import analyse_project
 from .engine.documents import OpenDocument
-from .engine.files import FileSystem
+from .engine.files import DiskCache, FileSystem
 from .engine.model import Severity, Violation
 from .engine.project import CONFIG_NAME, Project, find_project_roots, find_root_for
 from .engine.settings import Settings, parse_settings
@@ -60,10 +62,28 @@ def path_of(uri: str) -> Path | None:
     return Path(os.path.abspath(unquote(parsed.path)))
 
 
+class SstProtocol(LanguageServerProtocol):
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        """pygls keeps its own copy of each document, split into lines like ``str.splitlines`` (also at
+        ``\\x85``, ``\\u2028`` …, which are not line breaks in the LSP), and clamps a position past the end of
+        such a line *in place*: the handler gets the changes exactly as the client sent them."""
+        pristine = copy.deepcopy(params)
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except Exception:  # pygls' copy is only a fallback: the server applies the changes itself
+            log.debug("pygls could not apply a change to %s", params.text_document.uri, exc_info=True)
+        if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield user_handler, (pristine,), None
+
+
 class SstLanguageServer(LanguageServer):
     def __init__(self):
-        super().__init__("sst-lsp", __version__)
+        super().__init__("sst-lsp", __version__, protocol_cls=SstProtocol)
         self.docs: dict[Path, OpenDocument] = {}
+        self.disk = DiskCache()  # what the disk said, until a file event says otherwise
+        self.last_projects: dict[Path, tuple] = {}  # app root -> (inputs other than TypeScript, Project)
         self.workspace_root: Path | None = None
         self.roots: set[Path] = set()
         self.results: dict[Path, dict[Path, list[Violation]]] = {}  # app root -> path -> violations
@@ -132,12 +152,20 @@ class SstLanguageServer(LanguageServer):
 
     # -- analysis -----------------------------------------------------------------------------------
     def make_project(self, root: Path) -> Project:
-        fs = FileSystem(workspace=self.workspace_root or root, overlays={p: d.text for p, d in self.docs.items()})
+        fs = FileSystem.cached(self.disk, self.workspace_root or root, overlays={p: d.text for p, d in self.docs.items()})
         trees = {p: d.tree for p, d in self.docs.items() if d.tree is not None}
         # the project's own [tool.sst-lsp] sst-version wins over the editor's
         editor_version = self.editor_settings.sst_version
         override = editor_version if editor_version and not self._file_sets_version(root, fs) else None
-        return Project(root, root / CONFIG_NAME, fs, ts_trees=trees, era_override=override, era_override_source="the editor setting sstVersion")
+        others = {p: d.text for p, d in self.docs.items() if not d.is_typescript}
+        state = (self.disk.generation, override, others)
+        previous = self.last_projects.get(root)
+        if previous is not None and previous[0] == state:
+            project = previous[1].successor(fs, trees)  # only TypeScript changed since
+        else:
+            project = Project(root, root / CONFIG_NAME, fs, ts_trees=trees, era_override=override, era_override_source="the editor setting sstVersion")
+        self.last_projects[root] = (state, project)
+        return project
 
     @staticmethod
     def _file_sets_version(root: Path, fs: FileSystem) -> bool:
@@ -363,6 +391,7 @@ def build_server() -> SstLanguageServer:
     async def did_save(ls: SstLanguageServer, params: types.DidSaveTextDocumentParams):
         path = path_of(params.text_document.uri)
         if path is not None:
+            ls.disk.forget(path, structural=True)  # a save may have created the file
             ls.schedule(path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -371,6 +400,7 @@ def build_server() -> SstLanguageServer:
         if path is None:
             return
         ls.docs.pop(path, None)
+        ls.disk.forget(path)  # from now on the disk's text counts
         ls.schedule(path)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -378,7 +408,10 @@ def build_server() -> SstLanguageServer:
         seen = set()
         for change in params.changes:
             path = path_of(change.uri)
-            if path is None or path in ls.docs:
+            if path is None:
+                continue
+            ls.disk.forget(path, structural=change.type != types.FileChangeType.Changed)
+            if path in ls.docs:
                 continue  # the editor's text wins over the disk for open documents
             root = ls.root_for(path)
             if path.name == CONFIG_NAME and change.type == types.FileChangeType.Deleted:

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .positions import LineIndex, Range
+from .positions import LineIndex, Range, parse_text
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class OpenDocument:
 
         if self._parser is None:
             self._parser = new_parser()
-        self.tree = self._parser.parse(self.text.encode("utf-8"))
+        self.tree = self._parser.parse(parse_text(self.text).encode("utf-8"))
 
     def apply_changes(self, changes: list[tuple[Range | None, str]], version: int | None) -> None:
         """Apply LSP content changes in order; the tree is edited and reparsed incrementally."""
@@ -44,14 +44,19 @@ class OpenDocument:
             start = index.offset_of_position(rng.start)
             end = max(start, index.offset_of_position(rng.end))
             if tree is not None:
+                if start > 0 and self.text[start - 1] == "\r":
+                    # text at start can turn a \r before it from a line break (lone) into part of
+                    # a \r\n and back: the edit covers that \r, so the tree never keeps a stale row
+                    start -= 1
+                    new_text = "\r" + new_text
                 start_byte = len(self.text[:start].encode("utf-8"))
                 old_end_byte = start_byte + len(self.text[start:end].encode("utf-8"))
                 new_end_byte = start_byte + len(new_text.encode("utf-8"))
-                start_point = index.point_of_position(index.position_of_offset(start))
-                old_end_point = index.point_of_position(index.position_of_offset(end))
+                start_point = index.point_of_offset(start)
+                old_end_point = index.point_of_offset(end)
                 self.text = self.text[:start] + new_text + self.text[end:]
                 new_index = LineIndex(self.text)
-                new_end_point = new_index.point_of_position(new_index.position_of_offset(start + len(new_text)))
+                new_end_point = new_index.point_of_offset(start + len(new_text))
                 tree.edit(start_byte, old_end_byte, new_end_byte, start_point, old_end_point, new_end_point)
             else:
                 self.text = self.text[:start] + new_text + self.text[end:]
@@ -62,5 +67,5 @@ class OpenDocument:
             from .typescript import new_parser
 
             self._parser = new_parser()
-        src = self.text.encode("utf-8")
+        src = parse_text(self.text).encode("utf-8")
         self.tree = self._parser.parse(src, tree) if tree is not None else self._parser.parse(src)

@@ -2,13 +2,26 @@
 
 Tree-sitter reports (row, UTF-8 byte column); the LSP speaks (line, UTF-16 code unit);
 Python strings index code points. Every conversion between them lives here.
-Lines are split on ``\\n`` only, like tree-sitter; a ``\\r`` before it is part of the line
-content for byte counting but never inside a reported range.
+Lines end at ``\\n``, ``\\r\\n`` and a lone ``\\r``, as in the LSP; a ``\\r`` before ``\\n`` is part
+of the line content for byte counting but never inside a reported range. Tree-sitter only breaks
+rows at ``\\n``, so parsers are given ``parse_text(text)``, where each lone ``\\r`` is a ``\\n``: the
+same offsets in code points, UTF-16 units and UTF-8 bytes, and rows that are the LSP's lines.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def parse_text(text: str) -> str:
+    """``text`` with each lone ``\\r`` (a line break for the LSP) turned into ``\\n``; offsets unchanged."""
+    if "\r" not in text:
+        return text
+    return _LONE_CR.sub("\n", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -51,7 +64,7 @@ class LineIndex:
     def __init__(self, text: str):
         self.text = text
         self.line_starts = [0]
-        find = text.find
+        find = parse_text(text).find  # a lone \r ends a line too
         i = find("\n")
         while i != -1:
             self.line_starts.append(i + 1)
@@ -121,6 +134,13 @@ class LineIndex:
         line = min(max(pos.line, 0), len(self.line_starts) - 1)
         start = self.line_starts[line]
         return (line, len(self.text[start:off].encode("utf-8")))
+
+    def point_of_offset(self, offset: int) -> tuple[int, int]:
+        """Tree-sitter point (row, UTF-8 byte column) of a code-point offset (of ``parse_text``)."""
+        offset = max(0, min(offset, len(self.text)))
+        row = bisect_right(self.line_starts, offset) - 1
+        start = self.line_starts[row]
+        return (row, len(self.text[start:offset].encode("utf-8")))
 
     def end_position(self) -> Position:
         return self.position_of_offset(len(self.text))

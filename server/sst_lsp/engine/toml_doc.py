@@ -9,6 +9,7 @@ source range of any key path, so diagnostics point at the key or array element i
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import sys
 from dataclasses import dataclass, field
@@ -93,12 +94,13 @@ class TomlDocument:
         m = _ERR_POS.search(msg)
         if m:
             line, col = int(m.group(1)) - 1, int(m.group(2)) - 1
-            text = self.index.line_text(line)
-            from .positions import Position, utf16_len
-
-            start = Position(line, utf16_len(text[:col]))
-            end = Position(line, utf16_len(text[: col + 1])) if col < len(text.rstrip("\r")) else start
-            return Range(start, end)
+            # tomllib counts lines at \n only (a lone \r, a line break for the LSP, is its error)
+            offset, n = 0, 0
+            while n < line and (nl := self.text.find("\n", offset)) != -1:
+                offset, n = nl + 1, n + 1
+            offset = min(offset + max(col, 0), len(self.text))
+            end = offset + 1 if offset < len(self.text) and self.text[offset] not in "\r\n" else offset
+            return self.index.range_of_offsets(offset, end)
         if _ERR_EOF.search(msg):
             end = self.index.end_position()
             return Range(end, end)
@@ -200,12 +202,20 @@ class TomlDocument:
 
     # -- edits -------------------------------------------------------------------------
     def edit(self, change: Callable[[Any], None]) -> tuple[Range, str] | None:
-        """Apply ``change`` to a tomlkit document and return one minimal (range, text) edit."""
+        """Apply ``change`` to a tomlkit document and return one minimal (range, text) edit.
+
+        None when there is nothing to change, or when the document's shape does not allow the
+        change (``members = "x"``, ``tool = 1`` …): a fix is then not offered, the diagnostic is.
+        """
         import tomlkit
 
-        doc = tomlkit.parse(self.text)
-        change(doc)
-        new = tomlkit.dumps(doc)
+        try:
+            doc = tomlkit.parse(self.text)
+            change(doc)
+            new = tomlkit.dumps(doc)
+        except Exception as exc:  # a value of an unexpected type where the fix edits
+            logging.getLogger(__name__).debug("no fix: the edit does not apply to this document (%s: %s)", type(exc).__name__, exc)
+            return None
         return minimal_edit(self.text, new, self.index)
 
 

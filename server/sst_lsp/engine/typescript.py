@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from .positions import LineIndex, Position, Range
+from .positions import LineIndex, Position, Range, parse_text
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -607,7 +607,7 @@ class _Extractor:
 
 def parse(text: str, old_tree=None, parser=None):
     parser = parser or new_parser()
-    src = text.encode("utf-8")
+    src = parse_text(text).encode("utf-8")  # rows are then the LSP's lines, even with a lone \r
     return parser.parse(src, old_tree) if old_tree is not None else parser.parse(src)
 
 
