@@ -293,3 +293,19 @@ def test_complete_half_typed_unterminated_string(tmp_path):
     p = era_b_app(tmp_path, "")
     items = _complete(p, '    new sst.aws.Function("A", {\n      handler: "functions/s|\n      runtime: "python3.11",\n    });\n')
     assert [c.label for c in items] == ["src/"]
+
+
+def test_definition_column_counts_utf16_after_non_ascii(tmp_path):
+    """ast reports byte columns: a binding after non-ASCII text on its line lands on the right UTF-16 column."""
+    from sst_lsp.engine.navigation import _utf16_column
+    from sst_lsp.engine.files import FileSystem
+    from sst_lsp.engine.project import Project
+
+    (tmp_path / "sst.config.ts").write_text("export default $config({});\n")
+    py = tmp_path / "h.py"
+    py.write_text("é = 1; handler = lambda e, c: \"🐍\"\n")
+    project = Project(tmp_path, tmp_path / "sst.config.ts", FileSystem(workspace=tmp_path))
+    import ast
+
+    node = ast.parse(py.read_text()).body[1]
+    assert _utf16_column(project, py, 0, node.targets[0].col_offset) == len("é = 1; ")

@@ -190,8 +190,10 @@ def _function_location(project: Project, target: HandlerTarget) -> tuple[Path, i
 
 
 def _utf16_column(project: Project, path: Path, line: int, column: int) -> int:
+    """``ast`` columns count UTF-8 bytes; the LSP counts UTF-16 code units."""
     text = project.fs.read_text(path) or ""
-    return utf16_len(LineIndex(text).line_text(line)[:column])
+    prefix = LineIndex(text).line_text(line).encode("utf-8")[:column].decode("utf-8", errors="ignore")
+    return utf16_len(prefix)
 
 
 def definition(project: Project, path: Path, pos: Position) -> tuple[Path, int, int] | None:

@@ -265,6 +265,21 @@ class Project:
         target.dotted = "/" not in file_part and "." in file_part
         return target
 
+    def link_out_on_path(self, rel: str) -> Path | None:
+        """The first link on the way to ``rel`` (root-relative) that leads out of the workspace.
+
+        Only the app's own entries are examined (``lstat`` and the link's target name); nothing
+        behind the link is opened.
+        """
+        current = self.root
+        for part in PurePosixPath(rel).parts:
+            if part in ("", ".", ".."):
+                return None
+            current = current / part
+            if os.path.islink(current) and not self.fs.within_workspace(current):
+                return current
+        return None
+
     def handler_project(self, py_path: Path) -> PyProject | None:
         """The nearest pyproject.toml walking up from the handler file, never above the root."""
         d = py_path.parent

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Binding:
     name: str
     line: int  # 0-based
-    column: int  # code points
+    column: int  # UTF-8 bytes, as ast reports it
     kind: str  # "function", "class", "assignment", "import"
     signature: str = ""
     docstring: str | None = None

@@ -104,8 +104,8 @@ def check(project):
             handlers.append(pf)
         elif not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
             # a link inside the app that points out of the workspace: the engine treats it as absent
-            link = Path(os.path.normpath(project.root / (pf.target.file_part + ".py")))
-            if os.path.islink(link) and not fs.within_workspace(link):
+            link = project.link_out_on_path(pf.target.file_part + ".py")
+            if link is not None:
                 linked_out.append((pf, link))
         if pf.project is not None:
             version_dirs.setdefault(pf.project.dir, None)
@@ -157,7 +157,8 @@ def check(project):
             "SST002",
             fd.file,
             fd.handler_range,
-            f"The handler's file {project.rel(link)} is a link that points outside the workspace: sst-lsp does not follow it, "
-            f'so it could not check that "{pf.target.function}" is defined there.',
+            f"The handler's file {pf.target.file_part}.py is reached through {project.rel(link)}, a link that points outside the "
+            f"workspace: sst-lsp does not follow it, so it could not check that the file exists and defines "
+            f'"{pf.target.function}". SST itself follows the link; check that its target is what you deploy.',
             related=[Related(link, ZERO_RANGE, "the link")],
         )

@@ -65,6 +65,8 @@ def check(project):
         t, fd = pf.target, pf.fd
         if t.exists or t.outside or t.dotted or fd.has_bundle or t.other_language is not None or not t.file_part:
             continue
+        if project.link_out_on_path(t.file_part + ".py") is not None:
+            continue  # reached through a link out of the workspace: SST002 says so, the file may exist
         fix = None
         guess = closest_file(project, t.file_part)
         if guess is not None and fd.handler_lit is not None:
