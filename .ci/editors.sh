@@ -103,11 +103,21 @@ if [ "$BUILD_VSIX" = 1 ]; then
   done_step
 fi
 
+# 6. Microsoft's SARIF validator (tests/test_check_formats.py checks our SARIF with it; offline).
+step "sarif-multitool"
+SARIF_DIR="$CACHE/sarif-multitool"
+if [ ! -x "$SARIF_DIR/node_modules/.bin/sarif-multitool" ]; then
+  rm -rf "$SARIF_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$SARIF_DIR" @microsoft/sarif-multitool
+fi
+done_step
+
 cat >"$CACHE/env.sh" <<EOF
 export NODE24="$NODE_BIN/node"
 export CODE_SERVER="$CODE_SERVER"
 export PLAYWRIGHT_NODE_PATH="$PW_DIR/node_modules"
 export CHROMIUM="$(command -v chromium || echo /usr/bin/chromium)"
 export SST_LSP_VSIX="$VSIX"
+export SARIF_MULTITOOL="$SARIF_DIR/node_modules/.bin/sarif-multitool"
 EOF
 echo "==> wrote $CACHE/env.sh; total $(( $(date +%s) - T_ALL ))s"
