@@ -6,7 +6,6 @@ definition in the TypeScript files SST evaluates, and how each handler resolves 
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
 import re
@@ -405,16 +404,9 @@ class Project:
         return self.fs.derived[key]
 
     def _glob_dirs(self, pattern: str) -> list[Path]:
-        try:
-            hits = glob.glob(pattern, root_dir=self.root, recursive=True)
-        except (OSError, re.error, ValueError):
-            return []
-        out = []
-        for h in sorted(hits):
-            p = Path(os.path.normpath(self.root / h))
-            if self.fs.is_dir(p) and not any(part in SKIP_DIRS for part in Path(h).parts):
-                out.append(p)
-        return out
+        from .uv_workspace import uv_glob  # the one implementation of uv's glob
+
+        return [p for p in uv_glob(self.root, pattern) if self.fs.is_dir(p)]
 
     @cached_property
     def workspace_members(self) -> list[Path]:
@@ -426,8 +418,9 @@ class Project:
         out: dict[Path, None] = {}
         for pat in self.member_patterns:
             for d in self.glob_dirs(pat):
-                if d not in excluded and d not in out and self.fs.is_file(d / "pyproject.toml"):
-                    out[d] = None
+                # uv skips hidden directories a glob matches
+                if d not in excluded and not d.name.startswith(".") and self.fs.is_file(d / "pyproject.toml"):
+                    out.setdefault(d, None)
         return list(out)
 
     @cached_property
@@ -459,6 +452,14 @@ class Project:
             text = self.fs.read_text(path)
             cache[path] = _read_module(text) if text is not None else None
         return cache[path]
+
+    def admitted_python_minors(self, project: PyProject | None) -> list[str] | None:
+        """Python minors the first ``requires-python`` found (the function's project, else the root) admits."""
+        for pp in (project, self.root_pyproject):
+            rp = pp.doc.get("project", "requires-python") if pp is not None and pp.ok else None
+            if isinstance(rp, str):
+                return admitted_minors(rp)
+        return None
 
     def python_minor(self, project: PyProject | None) -> tuple[str | None, str]:
         """The Python minor version a function project pins: (``"3.11"`` or None, where from)."""

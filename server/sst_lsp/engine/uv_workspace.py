@@ -2,9 +2,10 @@
 and which make uv fail. Checked against uv 0.13 (``crates/uv-workspace/src/workspace.rs``) and
 hatchling 1.x (its wheel builder's default file selection).
 
-``Project.glob_dirs`` answers "is this handler's directory a member" for SST202; this module
-mirrors uv's member discovery more literally (hidden directories, empty directories, files,
-duplicate names, ``workspace = true`` sources), for the SST20x rules that quote uv's errors.
+``uv_glob`` is the one implementation of uv's member globs (``Project.glob_dirs`` and
+``Project.workspace_members`` use it); ``discover`` mirrors uv's member discovery in full (hidden
+directories, empty directories, files, duplicate names, ``workspace = true`` sources) for the
+SST20x rules that quote uv's errors.
 """
 
 from __future__ import annotations

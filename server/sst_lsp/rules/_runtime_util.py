@@ -125,13 +125,7 @@ def supported_replacement(project, pf) -> str:
     minor, _ = project.python_minor(pf.project)
     if minor in accepted:
         return f"python{minor}"
-    admitted = None
-    for pp in (pf.project, project.root_pyproject):
-        rp = pp.doc.get("project", "requires-python") if pp is not None and pp.ok else None
-        if isinstance(rp, str):
-            admitted = admitted_minors(rp)
-            break
-    return f"python{newest_accepted(version, admitted)}"
+    return f"python{newest_accepted(version, project.admitted_python_minors(pf.project))}"
 
 
 # -- requires-python / .python-version ------------------------------------------------------

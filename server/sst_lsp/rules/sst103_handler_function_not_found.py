@@ -54,7 +54,6 @@ def check(project):
         rng = function_range(fd.handler_lit, fd.handler_range)
         fix = None
         if guess and fd.handler_lit is not None:
-            lit = fd.handler_lit
             fix = Fix(
                 f'Change the function to "{guess[0]}"',
                 Safety.UNSAFE,

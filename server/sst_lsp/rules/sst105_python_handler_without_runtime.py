@@ -33,7 +33,6 @@ from __future__ import annotations
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from ..engine.positions import Range
-from ..engine.project import admitted_minors
 from ..engine.runtimes import newest_accepted
 from ._util import quote
 from .registry import rule
@@ -43,12 +42,7 @@ def proposed_runtime(project, pf) -> tuple[str, Safety, str]:
     minor, source = project.python_minor(pf.project)
     if minor:
         return f"python{minor}", Safety.SAFE, source
-    admitted = None
-    for pp in (pf.project, project.root_pyproject):
-        rp = pp.doc.get("project", "requires-python") if pp is not None and pp.ok else None
-        if isinstance(rp, str):
-            admitted = admitted_minors(rp)
-            break
+    admitted = project.admitted_python_minors(pf.project)
     return f"python{newest_accepted(project.era_info.version, admitted)}", Safety.UNSAFE, "the detected SST version"
 
 

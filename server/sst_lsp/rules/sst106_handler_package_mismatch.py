@@ -42,7 +42,6 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-import tomlkit
 
 from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation

@@ -133,7 +133,7 @@ def check(project):
             + (
                 f"Functions with different runtimes ({', '.join(sorted(users[path]))}) share this project: give each one runtime."
                 if shared
-                else f"Make the runtime and requires-python agree."
+                else "Make the runtime and requires-python agree."
             ),
             fix=fix,
             related=[Related(site.file, site.range, "the runtime")],
