@@ -204,3 +204,14 @@ async def test_pull_mode_refreshes_after_a_cross_file_change(pull: LanguageClien
     await wait_until(pull, "refreshed", lambda: pull.diagnostic_refresh_count > before)
     report = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(config), previous_result_id=report.result_id))
     assert report.kind == "full" and codes(report.items) == ["SST103"]
+
+
+async def test_open_document_wins_over_an_unreadable_file_on_disk(push: LanguageClient):
+    """The disk said binary (SST002); once the editor opens the file with text, that record no longer counts."""
+    core = push.ws / "app" / "core" / "pyproject.toml"
+    text = core.read_text()
+    core.write_bytes(b"\x00\x01binary")
+    push.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(core.as_uri(), types.FileChangeType.Changed)]))
+    await wait_for_diagnostics(push, core.as_uri(), lambda d: "SST002" in codes(d))
+    push.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(core.as_uri(), "toml", 1, text)))
+    await wait_for_diagnostics(push, core.as_uri(), lambda d: "SST002" not in codes(d), version=1)

@@ -133,6 +133,8 @@ class FileSystem:
         """Text of ``path`` or None when it is absent or cannot be read (the reason is kept)."""
         path = Path(os.path.abspath(path))
         if path in self.overlays:
+            # the editor's text wins: what the disk said about this file (kept in a shared cache) no longer counts
+            self.unreadable.pop(path, None)
             return self.overlays[path]
         if path in self._cache:
             return self._cache[path]
