@@ -79,6 +79,19 @@ def pull_capabilities(client_name: str = "visual-studio-code") -> types.ClientCa
     return caps
 
 
+async def start_in(client, ws, capabilities: types.ClientCapabilities | None = None) -> None:
+    """Initialize ``client``'s server on the workspace folder ``ws`` (no debounce, so tests wait on results only)."""
+    client.ws = ws
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities or push_capabilities(),
+            root_uri=ws.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
+            initialization_options={"debounce-ms": 0},
+        )
+    )
+
+
 def make_client():
     """pytest-lsp's test client, also recording the version of every publishDiagnostics."""
     from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features

@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import FIXTURES, server_env
 from helpers import BROKEN_APP
-from lsp_helpers import codes, make_client, push_capabilities, wait_for_diagnostics
+from lsp_helpers import codes, make_client, start_in, wait_for_diagnostics
 from sst_lsp import cli
 from sst_lsp.engine.analysis import analyse_path
 from sst_lsp.engine.model import Severity
@@ -96,15 +96,7 @@ async def client(lsp_client: LanguageClient):
     ws = Path(tempfile.mkdtemp(prefix="sst-lsp-fault-"))
     shutil.copytree(FIXTURES / "SST202" / "not-member", ws / "app")
     shutil.copytree(FIXTURES / "SST203" / "no-build-system", ws / "other")
-    lsp_client.ws = ws
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=push_capabilities(),
-            root_uri=ws.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
-            initialization_options={"debounce-ms": 0},
-        )
-    )
+    await start_in(lsp_client, ws)
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(ws, ignore_errors=True)

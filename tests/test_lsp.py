@@ -7,13 +7,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import FIXTURES, server_env
-from lsp_helpers import apply_workspace_edit, codes, make_client, push_capabilities, wait_for_diagnostics
+from lsp_helpers import apply_workspace_edit, codes, make_client, start_in, wait_for_diagnostics
 
 
 def _workspace() -> Path:
@@ -28,15 +27,7 @@ def _workspace() -> Path:
 )
 async def client(lsp_client: LanguageClient):
     ws = _workspace()
-    lsp_client.ws = ws
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=push_capabilities(),
-            root_uri=ws.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
-            initialization_options={"debounce-ms": 0},
-        )
-    )
+    await start_in(lsp_client, ws)
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(ws, ignore_errors=True)

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from conftest import server_env
-from lsp_helpers import make_client
+from lsp_helpers import make_client, start_in
 from sst_lsp.engine.positions import LineIndex
 
 API_PY = '''def helper():
@@ -62,15 +62,7 @@ SERVER = "from sst_lsp.server import build_server; from sst_lsp.features import 
 )
 async def client(lsp_client: LanguageClient):
     ws = _app()
-    lsp_client.ws = ws
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=ws.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
-            initialization_options={"debounce-ms": 0},
-        )
-    )
+    await start_in(lsp_client, ws, client_capabilities("visual-studio-code"))
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(ws, ignore_errors=True)

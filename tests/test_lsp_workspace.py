@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import FIXTURES, server_env
-from lsp_helpers import apply_workspace_edit, codes, make_client, pull_capabilities, push_capabilities, wait_for_diagnostics, wait_until
+from lsp_helpers import apply_workspace_edit, codes, make_client, pull_capabilities, push_capabilities, start_in, wait_for_diagnostics, wait_until
 
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client)
 
@@ -27,17 +27,9 @@ def _workspace() -> Path:
 
 async def _start(client: LanguageClient, caps: types.ClientCapabilities, settings: dict | None = None) -> Path:
     ws = _workspace()
-    client.ws = ws
     if settings is not None:
         client.set_configuration(settings, section="sstLsp")
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=caps,
-            root_uri=ws.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(ws.as_uri(), "ws")],
-            initialization_options={"debounce-ms": 0},
-        )
-    )
+    await start_in(client, ws, caps)
     return ws
 
 
