@@ -191,9 +191,7 @@ def _function_location(project: Project, target: HandlerTarget) -> tuple[Path, i
 
 def _utf16_column(project: Project, path: Path, line: int, column: int) -> int:
     """``ast`` columns count UTF-8 bytes; the LSP counts UTF-16 code units."""
-    text = project.fs.read_text(path) or ""
-    prefix = LineIndex(text).line_text(line).encode("utf-8")[:column].decode("utf-8", errors="ignore")
-    return utf16_len(prefix)
+    return LineIndex(project.fs.read_text(path) or "").position_of_point((line, column)).character
 
 
 def definition(project: Project, path: Path, pos: Position) -> tuple[Path, int, int] | None:

@@ -20,6 +20,7 @@ from packaging.version import Version
 from . import typescript
 from .era import Era, EraInfo, detect_era
 from .files import SKIP_DIRS, FileSystem
+from .runtimes import SST_RUNTIME_TYPES
 from .python_source import PythonModule, read_module
 from .toml_doc import TomlDocument
 
@@ -114,6 +115,7 @@ class Project:
     CARRIED = (
         "_pyprojects", "_py", "root_pyproject", "settings", "era_info", "_indexed", "python_file_index",
         "workspace_table", "member_patterns", "exclude_patterns", "workspace_members", "_member_set",
+        "_uv_workspaces",
     )
     CARRIED_MEMO = ("member_projects",)
 
@@ -500,7 +502,7 @@ def _analyse_ts(path: Path, text: str, tree=None):
     return hit
 
 
-PYTHON_RUNTIMES = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+PYTHON_RUNTIMES = list(SST_RUNTIME_TYPES[-1][1])  # every Python minor any SST version accepts
 
 
 def admitted_minors(requires_python: str, candidates=PYTHON_RUNTIMES) -> list[str]:

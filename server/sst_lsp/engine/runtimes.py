@@ -39,7 +39,7 @@ def newest_accepted(version: Version | None, admitted: list[str] | None = None) 
     """The newest Python minor the SST version accepts (and ``admitted`` allows, when given)."""
     if version is None and not admitted:
         return FALLBACK_MINOR
-    minors = [m for m in sst_accepted_minors(version) if m not in ("3.9",)]
+    minors = [m for m in sst_accepted_minors(version) if f"python{m}" not in AWS_DEPRECATED]
     if admitted:
         both = [m for m in minors if m in admitted]
         if both:

@@ -14,9 +14,8 @@ from pathlib import Path
 from lsprotocol import types
 
 from ..engine import navigation as nav
-from ..engine.files import FileSystem
 from ..engine.positions import Position
-from ..engine.project import CONFIG_NAME, TS_EXTENSIONS, Project
+from ..engine.project import TS_EXTENSIONS, Project
 from .convert import to_lsp_range
 
 log = logging.getLogger(__name__)
@@ -35,18 +34,9 @@ def project_for(ls, path: Path) -> Project | None:
     """The app ``path`` belongs to, seen through the server's open documents (TypeScript files only)."""
     if path.suffix not in TS_EXTENSIONS:
         return None
-    getter = getattr(ls, "project_for", None)
-    if callable(getter):
-        return getter(path)
     root = ls.root_for(path)
-    if root is None:
-        return None
-    make = getattr(ls, "make_project", None)
-    if callable(make):  # the server's own view: overlays, trees and the editor's sstVersion setting
-        return make(root)
-    fs = FileSystem(workspace=ls.workspace_root or root, overlays={p: d.text for p, d in ls.docs.items()})
-    trees = {p: d.tree for p, d in ls.docs.items() if d.tree is not None}
-    return Project(root, root / CONFIG_NAME, fs, ts_trees=trees)
+    # the server's own view: overlays, trees and the editor's sstVersion setting
+    return ls.make_project(root) if root is not None else None
 
 
 def _path(uri: str) -> Path | None:

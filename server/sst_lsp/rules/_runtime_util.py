@@ -121,7 +121,7 @@ def runtime_problem(runtime: str, sst_version: Version | None) -> RuntimeProblem
 def supported_replacement(project, pf) -> str:
     """The runtime an SST302 fix proposes: the project's own pin when supported, else the newest fitting one."""
     version = project.era_info.version
-    accepted = [m for m in sst_accepted_minors(version) if m != "3.9" and f"python{m}" not in AWS_DEPRECATED]
+    accepted = [m for m in sst_accepted_minors(version) if f"python{m}" not in AWS_DEPRECATED]
     minor, _ = project.python_minor(pf.project)
     if minor in accepted:
         return f"python{minor}"
