@@ -292,15 +292,23 @@ class Project:
                 return None
             d = d.parent
 
-    def effective_runtime(self, fd: typescript.FunctionDef) -> tuple[str | None, str | None]:
-        runtime, origin = fd.runtime, (fd.runtime_source if fd.runtime else None)
-        for group, label in ((fd.transforms, "the component's transform"), (self.function_transforms, "$transform(sst.aws.Function)")):
+    def runtime_transform(self, fd: typescript.FunctionDef) -> tuple[typescript.RuntimeTransform | None, str | None]:
+        """The transform whose runtime wins for ``fd`` and its label; (None, None) when the argument decides.
+
+        ``=`` overrides whatever came before; ``??=`` only fills a runtime nobody has set yet.
+        """
+        winner, label, decided = None, None, fd.runtime is not None
+        for group, lbl in ((fd.transforms, "the component's transform"), (self.function_transforms, "$transform(sst.aws.Function)")):
             for t in group:
-                if t.mode == "override":
-                    runtime, origin = t.runtime, label
-                elif runtime is None:
-                    runtime, origin = t.runtime, label
-        return runtime, origin
+                if t.mode == "override" or not decided:
+                    winner, label, decided = t, lbl, True
+        return winner, label
+
+    def effective_runtime(self, fd: typescript.FunctionDef) -> tuple[str | None, str | None]:
+        t, label = self.runtime_transform(fd)
+        if t is not None:
+            return t.runtime, label
+        return fd.runtime, (fd.runtime_source if fd.runtime else None)
 
     @cached_property
     def functions(self) -> list[typescript.FunctionDef]:

@@ -42,19 +42,17 @@ def _quote_at(project, path: Path, rng: Range) -> str:
 
 
 def runtime_site(project, pf) -> RuntimeSite | None:
-    """Mirror of ``Project.effective_runtime`` that also says where the winning value is written."""
+    """Where the runtime ``Project.effective_runtime`` picks is written."""
     fd = pf.fd
-    site = None
-    if fd.runtime is not None:
-        pair = fd.pairs.get("runtime")
-        lit = pair.string if pair is not None else None
-        rng = fd.runtime_range or fd.handler_range
-        site = RuntimeSite(fd.runtime, fd.file, rng, lit.full if lit else None, lit.quote if lit else '"', "argument")
-    for group in (fd.transforms, project.function_transforms):
-        for t in group:
-            if t.mode == "override" or site is None:
-                site = RuntimeSite(t.runtime, t.file, t.range, t.range, _quote_at(project, t.file, t.range), "transform")
-    return site
+    t, _ = project.runtime_transform(fd)
+    if t is not None:
+        return RuntimeSite(t.runtime, t.file, t.range, t.range, _quote_at(project, t.file, t.range), "transform")
+    if fd.runtime is None:
+        return None
+    pair = fd.pairs.get("runtime")
+    lit = pair.string if pair is not None else None
+    rng = fd.runtime_range or fd.handler_range
+    return RuntimeSite(fd.runtime, fd.file, rng, lit.full if lit else None, lit.quote if lit else '"', "argument")
 
 
 def is_container(pf) -> bool:
