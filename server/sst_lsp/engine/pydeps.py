@@ -174,31 +174,53 @@ def describe_key(key: tuple) -> str:
 def pyproject_requirement_keys(project, pp) -> set[tuple]:
     """What uv would record as ``requires-dist`` for ``pp``: dependencies plus optional ones."""
     sources = uv_sources(project, pp)
-    keys = set()
+    items = []
     for d in declared_dependencies(pp) or []:
         r = d.req
-        keys.add(requirement_key(r.name, r.extras, str(r.specifier), str(r.marker) if r.marker else None, has_source=d.name in sources))
+        items.append((r.name, r.extras, str(r.specifier), str(r.marker) if r.marker else None, None, d.name in sources))
     for extra, reqs in optional_dependencies(pp).items():
         for r in reqs:
-            has_source = canonicalize_name(r.name) in sources
-            keys.add(requirement_key(r.name, r.extras, str(r.specifier), str(r.marker) if r.marker else None, extra=extra, has_source=has_source))
-    return keys
+            items.append((r.name, r.extras, str(r.specifier), str(r.marker) if r.marker else None, extra, canonicalize_name(r.name) in sources))
+    return _collapse(items)
 
 
-_SOURCE_KEYS = ("editable", "path", "directory", "git", "url", "virtual", "workspace")
+_SOURCE_KEYS = ("editable", "path", "directory", "git", "url", "virtual", "workspace", "index")
 
 
 def lock_requirement_keys(entry: dict) -> set[tuple]:
     """``[package.metadata] requires-dist`` of one ``uv.lock`` package entry, comparable."""
     meta = entry.get("metadata")
     rd = meta.get("requires-dist", []) if isinstance(meta, dict) else []
-    keys = set()
+    items = []
     for item in rd if isinstance(rd, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
-        has_source = any(k in item for k in _SOURCE_KEYS)
         extras = item.get("extras") if isinstance(item.get("extras"), list) else []
-        keys.add(requirement_key(item["name"], extras, str(item.get("specifier") or ""), item.get("marker"), has_source=has_source))
+        has_source = any(k in item for k in _SOURCE_KEYS)
+        items.append((item["name"], extras, str(item.get("specifier") or ""), item.get("marker"), None, has_source))
+    return _collapse(items)
+
+
+def _collapse(items) -> set[tuple]:
+    """Comparable keys of (name, extras, specifier, marker, extra, has_source) requirements.
+
+    uv records one requirement once per fork of the resolution when its sources are split by
+    markers (``torch`` from one index off macOS, from PyPI on it). Both sides are therefore
+    read the same way: the requirements of one name and extras that ask for the same versions
+    are one key, keeping only the marker atoms they share, sourced when any of them is.
+    """
+    groups: dict[tuple, list] = {}
+    for name, extras, spec, marker, extra, has_source in items:
+        groups.setdefault((canonicalize_name(name), tuple(sorted(canonicalize_name(e) for e in extras))), []).append((spec, marker, extra, has_source))
+    keys = set()
+    for (name, extras), group in groups.items():
+        has_source = any(g[3] for g in group)
+        per = [requirement_key(name, extras, spec, marker, extra, has_source=has_source) for spec, marker, extra, _ in group]
+        if len({k[2] for k in per}) > 1:
+            keys.update(per)  # different version ranges: really several requirements
+            continue
+        shared = set(per[0][3][1]).intersection(*(set(k[3][1]) for k in per[1:]))
+        keys.add((name, per[0][1], per[0][2], (all(k[3][0] for k in per), tuple(sorted(shared)))))
     return keys
 
 

@@ -24,6 +24,17 @@ packages = ["src/functions", "src/functions/handlers", "src/shared"]   # src/sha
 packages = ["src/functions"]
 ```
 
+What it means for a deploy depends on the SST version, because SST does not always build wheels:
+- SST 4.13 and later (era C) never builds the handler's own project as a wheel: it copies its
+  source files and exports only its dependencies. The rule is silent for that project; the
+  workspace members it depends on are built from sdists and installed as wheels, so for them it
+  is a **warning**.
+- SST 3.9.3 – 4.12 (era B) packages members from their sdists and installs them editable with
+  `uv sync`; before that (era A) the handler's folder is copied. Neither builds a wheel, so the
+  deploy is not affected: **info** (`uv build` and any wheel install of the project still are).
+- With the SST version unknown, a handler's own project gets **info** and other members a
+  warning.
+
 ## Fix safety
 Safe: the missing entries and the entries nested in another entry are dropped (the outer entry
 already ships the nested folder). No fix is offered when that would leave no entry at all.
@@ -33,7 +44,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ..engine.era import ALL_ERAS
+from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import uses_hatchling
 from .registry import rule
@@ -69,11 +80,19 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
     return out
 
 
-@rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE)
+@rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info")
 def check(project):
+    handler_projects = {pf.project.path for pf in project.python_functions if pf.project is not None}
     for path in project.toml_paths:
         if path.name != "pyproject.toml":
             continue
+        # Which deploys build this project's wheel (see "Why is this bad?")
+        if path in handler_projects:
+            if project.era == Era.C:
+                continue  # copied as source files
+            severity = Severity.INFO
+        else:
+            severity = Severity.INFO if project.era in (Era.A, Era.B) else None
         pp = project.pyproject(path)
         if pp is None or not pp.ok or not uses_hatchling(pp):
             continue
@@ -113,4 +132,6 @@ def check(project):
                     f'raises "A second file is being added to the wheel archive at the same path" (editable installs and sdists '
                     f"do not show it). Remove the inner entry."
                 )
-            yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix)
+            if severity is Severity.INFO:
+                msg += " SST's deploy does not build this project's wheel, so it is not affected; `uv build` and wheel installs are."
+            yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix, severity=severity)

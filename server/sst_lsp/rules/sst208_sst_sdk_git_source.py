@@ -28,6 +28,14 @@ dependencies = ["sst-sdk"]
 ```
 The import does not change: `from sst import Resource`.
 
+## When a lock pins it
+uv installs the commit recorded in `uv.lock`, whatever the branch has moved to since: a lock
+that pins a commit still building `sst` deploys fine, and only the next re-lock that moves the
+source (`uv lock --upgrade`, or a dependency change) breaks. Then the rule reports **info**
+("breaks at the next upgrade"), not an error. A direct URL to a tag archive
+(`sst @ https://…/archive/refs/tags/v3.4.22.zip#subdirectory=sdk/python`) or to a commit is fixed
+content and is not reported.
+
 ## Fix safety
 Unsafe: the entry becomes `sst-sdk` (a version constraint written for the old package is
 dropped, an environment marker is kept) and the `sst` source is removed (with the
@@ -44,7 +52,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
-from ..engine.pydeps import declared_dependencies
+from ..engine.pydeps import declared_dependencies, lock_member_entry
 from .registry import rule
 
 RENAME = Version("4.14.1")
@@ -95,7 +103,55 @@ def _drop_source(doc, key: str) -> None:
                 del doc["tool"]
 
 
-@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
+_ARCHIVE_REF = re.compile(r"/archive/(?:refs/tags/)?v?(\d+(?:\.\d+)*)\.(?:zip|tar\.gz)|/archive/([0-9a-f]{40})\.(?:zip|tar\.gz)")
+
+
+def _fixed_url(url: str) -> bool:
+    """A direct URL whose content cannot move: a tag older than the rename, or a commit."""
+    m = _ARCHIVE_REF.search(url)
+    if m is None:
+        return False
+    if m.group(2):
+        return True
+    try:
+        return Version(m.group(1)) < RENAME
+    except InvalidVersion:
+        return False
+
+
+def _locked_sst(project, pp) -> str | None:
+    """The commit ``uv.lock`` pins for the package ``sst`` of ``pp``'s git source, if any.
+
+    A lock entry named ``sst`` with a git source means the locked commit builds ``sst``; the
+    member's recorded ``requires-dist`` must still ask for it from git (else the lock is stale
+    for it and the next uv command re-resolves).
+    """
+    lock = project.pyproject(project.root / "uv.lock")
+    if lock is None or not lock.ok or not isinstance(lock.doc.data, dict):
+        return None
+    packages = lock.doc.data.get("package")
+    if not isinstance(packages, list):
+        return None
+    pinned = None
+    wanted = False
+    rel_dir = project.rel(pp.dir)
+    member = lock_member_entry(lock.doc.data, pp.normalized or "", rel_dir) if pp.normalized else None
+    if member is not None:
+        meta = member.get("metadata")
+        for item in meta.get("requires-dist", []) if isinstance(meta, dict) else []:
+            if isinstance(item, dict) and item.get("name") == "sst" and "git" in item:
+                wanted = True
+    for entry in packages:
+        if not isinstance(entry, dict) or entry.get("name") != "sst":
+            continue
+        source = entry.get("source")
+        git = source.get("git") if isinstance(source, dict) else None
+        if isinstance(git, str) and "#" in git:
+            pinned = git.rsplit("#", 1)[1]
+    return pinned if (pinned and wanted) else None
+
+
+@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / info")
 def check(project):
     root_pp = project.root_pyproject
     for path in project.toml_paths:
@@ -105,6 +161,8 @@ def check(project):
         for dep in declared_dependencies(pp) or []:
             if dep.name != "sst":
                 continue
+            if dep.req.url and (_fixed_url(dep.req.url) or "sst" not in dep.req.url.lower()):
+                continue  # an archive of an old tag or a commit (fixed content), or someone else's URL
             own = _sst_source(pp.doc.get("tool", "uv", "sources"))
             holder = pp
             found = own
@@ -125,18 +183,34 @@ def check(project):
             if edit:
                 edits.append(TextEdit(pp.path, *edit))
             related = []
+            severity = None
+            renamed = (
+                'Since SST 4.14.1 that directory builds the package "sst-sdk", so uv fails, whatever the SST version: '
+                '"Package metadata name `sst-sdk` does not match given name `sst`".'
+            )
+            advice = 'Depend on "sst-sdk" from PyPI{drop}; the import stays `from sst import Resource`.'
             if found is not None:
                 if holder is not pp:
                     other = holder.doc.edit(lambda doc, key=found[0]: _drop_source(doc, key))
                     if other:
                         edits.append(TextEdit(holder.path, *other))
                 related.append(Related(holder.path, holder.doc.best_range("tool", "uv", "sources", found[0]), "the git source"))
-                url = found[1].get("git")
+                where = f'SST\'s git repository ({found[1].get("git")}, subdirectory "sdk/python")'
+                commit = _locked_sst(project, pp)
+                drop = advice.format(drop=" and remove the [tool.uv.sources] entry")
+                if commit is not None:
+                    severity = Severity.INFO
+                    message = (
+                        f'"{dep.text}" is installed from {where}, and uv.lock pins commit {commit[:12]}, which still builds the '
+                        f'package "sst": deploys work while that pin stays. The next re-lock that moves it (`uv lock --upgrade`) '
+                        f"fails. {renamed} Before then: {drop}"
+                    )
+                else:
+                    message = f'"{dep.text}" is installed from {where}, and no uv.lock pins a commit of it. {renamed} {drop}'
+            elif dep.req.url:
                 message = (
-                    f'"{dep.text}" is installed from SST\'s git repository ({url}, subdirectory "sdk/python"). '
-                    f'Since SST 4.14.1 that directory builds the package "sst-sdk", so uv fails, whatever the SST version: '
-                    f'"Package metadata name `sst-sdk` does not match given name `sst`". '
-                    f'Depend on "sst-sdk" from PyPI and remove the [tool.uv.sources] entry; the import stays `from sst import Resource`.'
+                    f'"{dep.text}" is installed from an archive of a branch of SST\'s repository, which moves. '
+                    f"{renamed} {advice.format(drop='')}"
                 )
             else:
                 message = (
@@ -152,4 +226,5 @@ def check(project):
                 message,
                 fix=fix,
                 related=related,
+                severity=severity,
             )

@@ -12,7 +12,12 @@ was tested, and the committed lock does not describe the deployment. `uv lock --
 `uv sync --locked` (typical in CI) fail with
 `The lockfile at `uv.lock` needs to be updated, but `--check` was provided`.
 Without any `uv.lock`, every deploy resolves the newest versions that match, so two deploys of
-the same commit can ship different packages.
+the same commit can ship different packages. That is reproducibility advice (**info**): the
+deploy itself works, because SST's uv commands create a lock as they run.
+
+uv records a requirement once per fork of the resolution when its sources are split by markers
+(`torch` from a CPU index off macOS, from PyPI on it): those entries are read as the one
+requirement of the pyproject they come from, not as a difference.
 
 ## Example
 ```toml
@@ -64,7 +69,7 @@ def _where(pp):
     )
 
 
-@rule("SST210", "lockfile-stale", Severity.WARNING, eras=ALL_ERAS)
+@rule("SST210", "lockfile-stale", Severity.WARNING, eras=ALL_ERAS, severity_label="warning / info")
 def check(project):
     rp = project.root_pyproject
     if rp is None or not rp.ok:
@@ -84,9 +89,11 @@ def check(project):
             "SST210",
             rp.path,
             rp.doc.table_header_range("tool", "uv", "workspace") or rp.doc.table_header_range("project") or ZERO_RANGE,
-            f"There is no uv.lock next to {project.rel(rp.path)}: every deploy from a fresh checkout (CI, a colleague's machine) "
-            f"resolves {shown} afresh, so two deploys of the same code can ship different versions. Run `uv lock` in {project.rel(project.root) if project.rel(project.root) != '.' else 'the sst.config.ts directory'} "
-            f"and commit uv.lock.",
+            f"There is no uv.lock next to {project.rel(rp.path)}. The deploy still works (SST's uv commands create one as they run), "
+            f"but every deploy from a fresh checkout (CI, a colleague's machine) resolves {shown} afresh, so two deploys of the same "
+            f"code can ship different versions. For reproducible deploys run `uv lock` in "
+            f"{project.rel(project.root) if project.rel(project.root) != '.' else 'the sst.config.ts directory'} and commit uv.lock.",
+            severity=Severity.INFO,
         )
         return
     lock_pp = project.pyproject(lock_path)
