@@ -10,6 +10,7 @@ constructor calls and resolves their arguments with the helpers of ``typescript`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .positions import Range
 from .typescript import Pair, TsFile, _Extractor, _string_lit, _text, _unwrap, _walk
@@ -90,6 +91,7 @@ class ContainerOption:
     pair: Pair  # the `container` pair
     enabled: bool  # `true` or an object (any object is truthy for SST)
     cache: Pair | None  # `cache` inside `container: { cache }`, when written
+    file: Path | None = None  # where `python` is written, when not in the function's own file
 
 
 def container_option(pairs: dict[str, Pair]) -> ContainerOption | None:
@@ -103,4 +105,4 @@ def container_option(pairs: dict[str, Pair]) -> ContainerOption | None:
     inner = dict(container.object_pairs)
     is_object = bool(inner) or container.value_text.lstrip().startswith("{")
     enabled = is_object or container.value_text.strip() == "true"
-    return ContainerOption(container, enabled, inner.get("cache"))
+    return ContainerOption(container, enabled, inner.get("cache"), python.file)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -312,7 +312,119 @@ class Project:
 
     @cached_property
     def functions(self) -> list[typescript.FunctionDef]:
-        return [fd for tf in self.ts_files for fd in tf.functions]
+        """Every function handed to an SST component, values imported from other files resolved."""
+        out: list[typescript.FunctionDef] = []
+        seen: set = set()
+        for tf in self.ts_files:
+            for fd in tf.functions:
+                linked = self._link(fd) if fd.pending else fd
+                if linked is None:
+                    continue
+                key = (linked.file, linked.object_range or linked.handler_range, linked.use_file, linked.use_range)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(linked)
+        return out
+
+    # -- values across files ---------------------------------------------------------------
+    def ts_deref(self, file: Path, ref: typescript.Ref, depth: int = 0):
+        """(extractor, node) of the value ``ref`` names, as seen from ``file``; None when not found."""
+        if depth > 8:
+            return None
+        target = self._resolve_import(file, ref.spec)
+        tf = self.ts_file(target) if target is not None else None
+        ex = tf.extractor if tf is not None else None
+        if ex is None:
+            return None
+        value = ex.export_value(ref.name) if ref.name != "*" else None
+        if value is None and ref.name != "*":
+            for spec in ex.star_exports:
+                found = self.ts_deref(target, typescript.Ref(spec, ref.name, ref.path), depth + 1)
+                if found is not None:
+                    return found
+            return None
+        for key in ref.path:
+            value = ex._member(value, key, 0)
+            if value is None:
+                return None
+        if isinstance(value, typescript.Ref):
+            return self.ts_deref(target, value, depth + 1)
+        if value is None or isinstance(value, typescript._Name):
+            return None
+        return ex, value
+
+    def static_value(self, file: Path, value, depth: int = 0):
+        """``value`` from ``Extractor.evaluate`` with every ``Ref`` replaced by what it names."""
+        if isinstance(value, typescript.Ref):
+            found = self.ts_deref(file, value) if depth < 8 else None
+            if found is None:
+                return typescript.Unknown("value", f"{value.name} from {value.spec}")
+            ex, node = found
+            return self.static_value(ex.path, ex.evaluate(node), depth + 1)
+        if isinstance(value, list):
+            return [self.static_value(file, v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {k: self.static_value(file, v, depth + 1) for k, v in value.items()}
+        return value
+
+    def argument_value(self, fd: typescript.FunctionDef, key: str):
+        """The static value of argument ``key`` of ``fd`` (None when absent; ``Unknown`` parts inside)."""
+        pair = fd.pairs.get(key)
+        if pair is None or pair.node is None:
+            return None
+        file = pair.file or fd.file
+        tf = self.ts_file(file)
+        if tf is None or tf.extractor is None:
+            return typescript.Unknown(key, pair.value_text)
+        return self.static_value(file, tf.extractor.evaluate(pair.node))
+
+    def _link(self, fd: typescript.FunctionDef) -> typescript.FunctionDef | None:
+        """``fd`` with the values it takes from other modules resolved; None when it is no function.
+
+        The cached FunctionDef of the file is left as it is: this works on a copy.
+        """
+        pending = fd.pending
+        fd = replace(fd, pairs=dict(fd.pairs), unknowns=list(fd.unknowns), pending=[])
+        for item in pending:
+            what, ref = item[0], item[1]
+            found = self.ts_deref(fd.file, ref)
+            if what == "spread":
+                if found is None or found[1].type != "object":
+                    fd.unknowns.append(typescript.Unknown("spread", f"{ref.name} from {ref.spec}"))
+                    continue
+                ex, node = found
+                sink: list = []
+                for key, p in ex._pairs(node, sink=sink).items():
+                    if key not in fd.pairs or key in item[2]:
+                        fd.pairs[key] = replace(p, file=None if ex.path == fd.file else ex.path)
+                fd.unknowns.extend(typescript.Unknown("spread", s[1].name if s[0] == "ref" else s[1]) for s in sink)
+                continue
+            if found is None:
+                fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or f"{ref.name} from {ref.spec}"))
+                continue
+            ex, node = found
+            lit = typescript._string_lit(node, ex.src, ex.index)
+            if lit is not None:
+                if what == "value" and not typescript.HANDLER_SHAPE.match(lit.value):
+                    return None  # a name or a route, not a handler
+                fd.handler, fd.handler_lit, fd.lit_file, fd.unresolved = lit.value, lit, (None if ex.path == fd.file else ex.path), None
+                continue
+            if what == "value" and node.type == "object" and any(
+                (c.type == "pair" and typescript._prop_name(c.child_by_field_name("key"), ex.src) == "handler")
+                or (c.type == "shorthand_property_identifier" and typescript._text(c, ex.src) == "handler")
+                for c in node.named_children
+            ):
+                inner = ex.function_from_object(node, fd.kind, fd.transforms)
+                inner.use_file, inner.use_range = fd.file, fd.handler_range
+                return self._link(inner) if inner.pending else inner
+            if what == "value":
+                return None  # not a handler string nor an arguments object
+            fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or ""))
+        if fd.handler is None and "handler" in fd.pairs and fd.pairs["handler"].string is not None:
+            p = fd.pairs["handler"]
+            fd.handler, fd.handler_lit, fd.lit_file = p.string.value, p.string, p.file
+        typescript.apply_runtime(fd)
+        return fd
 
     @cached_property
     def python_functions(self) -> list[PythonFunction]:
@@ -435,13 +547,21 @@ class Project:
 
     @cached_property
     def _member_set(self) -> frozenset:
-        return frozenset(self.workspace_members)
+        """Member directories, as written and as the folders they really are.
+
+        A folder reached through a symbolic link inside the app (``functions -> packages/functions``)
+        is the same project for uv as its target: ``uv export --package`` finds it by name.
+        """
+        real = {Path(os.path.realpath(d)) for d in self.workspace_members if self.fs.within_workspace(d)}
+        return frozenset(self.workspace_members) | real
 
     def is_member(self, directory: Path) -> bool:
         directory = Path(os.path.abspath(directory))
         if directory == self.root and self.workspace_table is not None:
             return True
-        return directory in self._member_set
+        if directory in self._member_set:
+            return True
+        return self.fs.within_workspace(directory) and Path(os.path.realpath(directory)) in self._member_set
 
     def era_c_workspace_root(self, project_dir: Path) -> Path | None:
         """Era C: the nearest ancestor (≤ 5 levels above) whose pyproject has workspace members."""

@@ -52,6 +52,31 @@ class Pair:
     value_text: str
     string: StringLit | None = None  # when the value is (or names) a string
     object_pairs: tuple = ()  # when the value is (or names) an object: its pairs
+    file: Path | None = None  # where the pair is written when not in the function's own file
+    node: object | None = field(default=None, compare=False, repr=False)  # the value's syntax node
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value another module exports: ``spec``'s export ``name`` ("*": the module itself), then ``path``."""
+
+    spec: str
+    name: str
+    path: tuple = ()
+    type = "ref"  # never a tree-sitter node type
+
+    def member(self, key: str) -> "Ref":
+        if self.name == "*" and not self.path:
+            return Ref(self.spec, key)
+        return Ref(self.spec, self.name, self.path + (key,))
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Something an argument depends on that the analysis could not evaluate."""
+
+    kind: str  # "context", "spread", "handler", "copyFiles", "layers", "bundle"
+    text: str  # what it is, for messages: the expression as written, or the reason
 
 
 @dataclass(frozen=True)
@@ -80,10 +105,29 @@ class FunctionDef:
     runtime_insert: tuple[Position, str] | None = None  # where and how to add a pair: template with {}
     indent: str = "  "
     transforms: list[RuntimeTransform] = field(default_factory=list)
+    lit_file: Path | None = None  # where handler_lit is written, when not in ``file``
+    unknowns: list[Unknown] = field(default_factory=list)  # what the analysis could not see
+    pending: list = field(default_factory=list)  # (what, Ref, extra) to resolve across files
+    use_file: Path | None = None  # where the value was handed to the component, when not in ``file``
+    use_range: Range | None = None
 
     @property
     def has_bundle(self) -> bool:
         return "bundle" in self.pairs
+
+    @property
+    def lit_path(self) -> Path:
+        """The file that holds ``handler_lit``."""
+        return self.lit_file or self.file
+
+    @property
+    def site_range(self) -> Range:
+        """Where a problem of the handler string is shown, in ``lit_path``."""
+        return self.handler_lit.range if self.lit_file is not None and self.handler_lit is not None else self.handler_range
+
+    def unknown(self, *kinds: str) -> list[Unknown]:
+        """What the analysis could not see, of these kinds (all kinds when none are given)."""
+        return [u for u in self.unknowns if not kinds or u.kind in kinds]
 
 
 @dataclass
@@ -121,6 +165,7 @@ class TsFile:
     vpc_subnets: list[VpcSubnets] = field(default_factory=list)
     function_transforms: list[RuntimeTransform] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)  # relative module specifiers it loads
+    extractor: object | None = field(default=None, repr=False)  # evaluates exports for other files
     has_errors: bool = False
     tree: object | None = field(default=None, repr=False)  # the tree-sitter tree, for rules that walk it
 
@@ -202,6 +247,18 @@ def _walk(node) -> Iterator:
                 retracing = False
 
 
+_WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression")
+
+
+class _Name:
+    """A stand-in node for a name bound by an import or destructuring (looked up again by name)."""
+
+    type = "identifier"
+
+    def __init__(self, name: str):
+        self.name = name
+
+
 def _line_indent(index: LineIndex, line: int) -> str:
     text = index.line_text(line)
     return text[: len(text) - len(text.lstrip(" \t"))]
@@ -216,14 +273,21 @@ class _Extractor:
         self.index = LineIndex(text)
         self.out = TsFile(path, text, self.index, has_errors=tree.root_node.has_error, tree=tree)
         self.consts: dict[str, object] = {}  # name -> value node (file-wide, first wins)
+        self.members: dict[str, tuple] = {}  # `const { key: name } = value`: name -> (value node, key)
+        self.import_names: dict[str, tuple[str, str]] = {}  # local name -> (module specifier, export or "*")
+        self.exports: dict[str, tuple] = {}  # export name -> ("local", name) | ("node", node) | ("ref", spec, name)
+        self.star_exports: list[str] = []  # `export * from "./x"`
+        self.uses: dict[str, list] = {}  # name -> identifier nodes that read it
         self.aws_aliases = {"aws"}
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
         self.seen_objects: set[int] = set()
+        self.out.extractor = self
 
     # -- pass 1: names ------------------------------------------------------------------
     def collect_names(self) -> None:
         for node in _walk(self.tree.root_node):
-            if node.type == "variable_declarator":
+            t = node.type
+            if t == "variable_declarator":
                 name = node.child_by_field_name("name")
                 value = _unwrap(node.child_by_field_name("value"))
                 if name is None or value is None:
@@ -236,7 +300,9 @@ class _Extractor:
                         self.aws_aliases.add(_text(name, self.src))
                     if value is not None and value.type == "new_expression":
                         self._component_transforms(_text(name, self.src), value)
-            elif node.type == "import_statement":
+                elif name.type == "object_pattern":
+                    self._destructure(name, value)
+            elif t == "import_statement":
                 source = node.child_by_field_name("source")
                 spec = _string_lit(source, self.src, self.index)
                 if spec is None:
@@ -249,6 +315,78 @@ class _Extractor:
                                     self.aws_aliases.add(_text(ident, self.src))
                 if spec.value.startswith("."):
                     self.out.imports.append(spec.value)
+                    self._import_bindings(node, spec.value)
+            elif t == "export_statement":
+                self._export(node)
+            elif t in ("identifier", "shorthand_property_identifier"):
+                parent = node.parent
+                if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name") == node:
+                    continue
+                self.uses.setdefault(_text(node, self.src), []).append(node)
+
+    def _destructure(self, pattern, value) -> None:
+        """``const { a: b, c } = value``: b and c stand for members of ``value``."""
+        for child in pattern.named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                key = _text(child, self.src)
+                self.members.setdefault(key, (value, key))
+            elif child.type == "pair_pattern":
+                key = _prop_name(child.child_by_field_name("key"), self.src)
+                target = child.child_by_field_name("value")
+                if key is not None and target is not None and target.type == "identifier":
+                    self.members.setdefault(_text(target, self.src), (value, key))
+
+    def _import_bindings(self, node, spec: str) -> None:
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None or any(c.type == "type" for c in node.children):
+            return
+        for part in clause.named_children:
+            if part.type == "identifier":
+                self.import_names[_text(part, self.src)] = (spec, "default")
+            elif part.type == "namespace_import":
+                for ident in part.named_children:
+                    if ident.type == "identifier":
+                        self.import_names[_text(ident, self.src)] = (spec, "*")
+            elif part.type == "named_imports":
+                for item in part.named_children:
+                    if item.type != "import_specifier":
+                        continue
+                    name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
+                    if name is not None:
+                        self.import_names[_text(alias or name, self.src)] = (spec, _text(name, self.src))
+
+    def _export(self, node) -> None:
+        source = _string_lit(node.child_by_field_name("source"), self.src, self.index)
+        decl = node.child_by_field_name("declaration")
+        if decl is not None:
+            for d in decl.named_children if decl.type in ("lexical_declaration", "variable_declaration") else ():
+                name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
+                if name is not None and name.type == "identifier":
+                    self.exports[_text(name, self.src)] = ("local", _text(name, self.src))
+            return
+        value = node.child_by_field_name("value")
+        if value is not None:
+            self.exports["default"] = ("node", value)
+            return
+        clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+        if clause is None:
+            if source is not None and source.value.startswith("."):
+                self.star_exports.append(source.value)
+                self.out.imports.append(source.value)
+            return
+        if source is not None and source.value.startswith("."):
+            self.out.imports.append(source.value)
+        for item in clause.named_children:
+            if item.type != "export_specifier":
+                continue
+            name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
+            if name is None:
+                continue
+            exported = _text(alias or name, self.src)
+            if source is not None:
+                self.exports[exported] = ("ref", source.value, _text(name, self.src))
+            else:
+                self.exports[exported] = ("local", _text(name, self.src))
 
     def _import_source(self, call) -> str | None:
         fn = call.child_by_field_name("function")
@@ -261,15 +399,143 @@ class _Extractor:
         return lit.value if lit else None
 
     def resolve(self, node, depth: int = 0):
-        """Follow an identifier to the value of a same-file `const`."""
+        """Follow an identifier to the value of a same-file `const` (a syntax node, never a ``Ref``)."""
+        value = self.lookup(node, depth)
+        return node if isinstance(value, Ref) else value
+
+    def lookup(self, node, depth: int = 0):
+        """The value ``node`` stands for: a syntax node of this file, or a ``Ref`` into another module.
+
+        Follows same-file ``const`` names, ``const { a: b } = …`` destructuring, property access
+        on objects (``defaults.runtime``), imports (named, aliased, default, namespace) and
+        ``await import("./x")``. Anything else is returned as it is.
+        """
         node = _unwrap(node)
-        while node is not None and node.type in ("identifier", "shorthand_property_identifier") and depth < 8:
-            target = self.consts.get(_text(node, self.src))
-            if target is None:
-                return node
-            node = _unwrap(target)
+        while node is not None and depth < 12:
             depth += 1
+            t = node.type
+            if t == "await_expression":
+                node = _unwrap(node.named_children[0]) if node.named_children else None
+                continue
+            if t in ("identifier", "shorthand_property_identifier"):
+                name = node.name if isinstance(node, _Name) else _text(node, self.src)
+                if name in self.consts:
+                    node = _unwrap(self.consts[name])
+                    continue
+                if name in self.members:
+                    base, key = self.members[name]
+                    found = self._member(self.lookup(base, depth), key, depth)
+                    return node if found is None else found
+                if name in self.import_names:
+                    return Ref(*self.import_names[name])
+                return node
+            if t == "member_expression":
+                prop = node.child_by_field_name("property")
+                obj = node.child_by_field_name("object")
+                if prop is None or obj is None or prop.type != "property_identifier":
+                    return node
+                found = self._member(self.lookup(obj, depth), _text(prop, self.src), depth)
+                return node if found is None else found
+            if t == "call_expression":
+                spec = self._import_source(node)
+                if spec is not None and spec.startswith("."):
+                    return Ref(spec, "*")
+            return node
         return node
+
+    def _member(self, value, key: str, depth: int):
+        """Property ``key`` of ``value`` (an object node or a ``Ref``); None when not found."""
+        if isinstance(value, Ref):
+            return value.member(key)
+        if value is None or value.type != "object":
+            return None
+        found = None
+        for child in value.named_children:
+            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == key:
+                found = self.lookup(child.child_by_field_name("value"), depth)
+            elif child.type == "shorthand_property_identifier" and _text(child, self.src) == key:
+                found = self.lookup(child, depth)
+            elif child.type == "spread_element" and child.named_children:
+                inner = self._member(self.lookup(child.named_children[0], depth), key, depth)
+                found = inner if inner is not None else found
+        return found
+
+    def export_value(self, name: str, depth: int = 0):
+        """The value this module exports as ``name``: a node of this file, a ``Ref``, or None."""
+        entry = self.exports.get(name)
+        if entry is None:
+            return None  # the caller looks through ``star_exports``
+        if entry[0] == "local":
+            return self.lookup(self._local_node(entry[1]), depth)
+        if entry[0] == "node":
+            return self.lookup(entry[1], depth)
+        return Ref(entry[1], entry[2])
+
+    def _local_node(self, name: str):
+        if name in self.consts:
+            return self.consts[name]
+        if name in self.import_names or name in self.members:
+            return _Name(name)
+        return None
+
+    def context(self, node, depth: int = 0) -> str:
+        """Does the value at ``node`` reach an SST component?
+
+        "component": it is an argument of a constructor or of a component method (``route``,
+        ``subscribe`` …), directly or through object keys, arrays, spreads and same-file
+        ``const`` names; "exported": it is only exported (the importing file decides);
+        "uncertain": it goes where the analysis does not follow (a helper function's argument,
+        a return value); "none": it never reaches one.
+        """
+        if depth > 8:
+            return "uncertain"
+        parent = node.parent
+        while parent is not None and parent.type in _WRAPPERS:
+            node, parent = parent, parent.parent
+        if parent is None:
+            return "none"
+        t = parent.type
+        if t == "arguments":
+            call = parent.parent
+            if call is not None and call.type == "new_expression":
+                return "component"
+            fn = call.child_by_field_name("function") if call is not None else None
+            if fn is not None and fn.type == "member_expression":
+                prop = fn.child_by_field_name("property")
+                # `api.route(…)` hands it over; `list.push(…)`, `Object.assign(…)` and the like do not
+                return "component" if prop is not None and _text(prop, self.src) in SUBSCRIBE_METHODS else "none"
+            if fn is not None and fn.type == "identifier" and _text(fn, self.src) in ("$transform", "$config"):
+                return "none"
+            return "uncertain"  # a helper function: what it does with the value is not followed
+        if t == "pair":
+            if parent.child_by_field_name("value") != node:
+                return "none"
+            return self.context(parent.parent, depth + 1) if parent.parent is not None else "none"
+        if t in ("array", "spread_element"):
+            return self.context(parent, depth + 1)
+        if t == "object":  # a shorthand property
+            return self.context(parent, depth + 1)
+        if t == "variable_declarator":
+            name = parent.child_by_field_name("name")
+            if name is None or name.type != "identifier":
+                return "uncertain"
+            ident = _text(name, self.src)
+            best = "none"
+            for use in self.uses.get(ident, ()):
+                c = self.context(use, depth + 1)
+                if c == "component":
+                    return c
+                if c == "uncertain" or (c == "exported" and best == "none"):
+                    best = c
+            exported = any(e == ("local", ident) for e in self.exports.values())
+            return "exported" if (best == "none" and exported) else best
+        if t == "export_statement":
+            return "exported"
+        if t in ("ternary_expression", "binary_expression") and parent.child_by_field_name("condition") != node:
+            return self.context(parent, depth + 1)  # `cond ? a : b`, `a ?? b`
+        if t in ("return_statement", "arrow_function", "assignment_expression"):
+            return "uncertain"  # returned or stored: where it goes next is not followed
+        return "none"  # read (`x.a`, `typeof x`), compared, or thrown away
 
     # -- pass 2: definitions --------------------------------------------------------------
     def extract(self) -> TsFile:
@@ -307,13 +573,33 @@ class _Extractor:
         owner = _text(obj, self.src) if obj is not None else ""
         transforms = self.route_transforms.get(owner, [])
         for arg in args.named_children:
-            value = self.resolve(arg)
+            value = self.lookup(arg)
+            if isinstance(value, Ref):
+                self._ref_def(arg, value, method, transforms)
+                continue
             lit = _string_lit(value, self.src, self.index)
             if lit is not None and HANDLER_SHAPE.match(lit.value):
                 self._string_def(arg, lit, method, transforms)
             elif value is not None and value.type == "object" and transforms:
                 # the object is extracted by _object; remember the owner's transforms for it
                 self._object(value, kind=method, transforms=transforms)
+
+    def _ref_def(self, node, ref: Ref, kind: str, transforms: list) -> None:
+        """A handler string or function arguments object that another module exports."""
+        rng = self.index.range_of_node(node)
+        self.out.functions.append(
+            FunctionDef(
+                file=self.path,
+                kind=kind,
+                handler=None,
+                handler_range=rng,
+                handler_lit=None,
+                unresolved=_text(node, self.src),
+                transforms=list(transforms),
+                pending=[("value", ref)],
+                indent=_line_indent(self.index, rng.start.line),
+            )
+        )
 
     def _function_transform(self, args) -> None:
         children = args.named_children
@@ -395,6 +681,12 @@ class _Extractor:
         parts = _text(ctor, self.src).replace(" ", "").split(".")
         if len(parts) == 3 and parts[0] in self.aws_aliases and parts[1] == "lambda" and parts[2] == "Function":
             self._raw_lambda(node, ctor)
+            return
+        args = node.child_by_field_name("arguments")
+        if args is not None and len(args.named_children) >= 2:
+            value = self.lookup(args.named_children[1])
+            if isinstance(value, Ref):
+                self._ref_def(args.named_children[1], value, ".".join(parts), [])
 
     def _raw_lambda(self, node, ctor) -> None:
         args = node.child_by_field_name("arguments")
@@ -445,14 +737,24 @@ class _Extractor:
         )
 
     # -- function argument objects ---------------------------------------------------------
-    def _pairs(self, obj, depth: int = 0) -> dict[str, Pair]:
-        """Pairs of an object, spreads of same-file consts resolved (later keys win)."""
+    def _pairs(self, obj, depth: int = 0, sink: list | None = None) -> dict[str, Pair]:
+        """Pairs of an object, spreads of same-file consts resolved (later keys win).
+
+        Spreads that cannot be resolved here go to ``sink``: ``("ref", Ref, keys set before
+        it)`` for a value another module exports, ``("unknown", text)`` for anything else.
+        """
         out: dict[str, Pair] = {}
         for child in obj.named_children:
             if child.type == "spread_element" and depth < 4:
-                target = self.resolve(child.named_children[0]) if child.named_children else None
-                if target is not None and target.type == "object":
-                    out.update(self._pairs(target, depth + 1))
+                inner = child.named_children[0] if child.named_children else None
+                target = self.lookup(inner) if inner is not None else None
+                if isinstance(target, Ref):
+                    if sink is not None:
+                        sink.append(("ref", target, frozenset(out)))
+                elif target is not None and target.type == "object":
+                    out.update(self._pairs(target, depth + 1, sink))
+                elif sink is not None and inner is not None:
+                    sink.append(("unknown", _text(inner, self.src)))
             elif child.type == "pair":
                 key_node = child.child_by_field_name("key")
                 key = _prop_name(key_node, self.src)
@@ -478,7 +780,50 @@ class _Extractor:
             _text(value_node, self.src),
             lit,
             obj_pairs,
+            node=value_node,
         )
+
+    def evaluate(self, node, depth: int = 0):
+        """The static value of an expression: str, bool, number, list, dict, a ``Ref``, or ``Unknown``."""
+        value = self.lookup(node)
+        if isinstance(value, Ref):
+            return value
+        if value is None or isinstance(value, _Name) or depth > 8:
+            return Unknown("value", "?")
+        t = value.type
+        if t in ("string", "template_string"):
+            lit = _string_lit(value, self.src, self.index)
+            return lit.value if lit is not None else Unknown("value", _text(value, self.src))
+        if t in ("true", "false"):
+            return t == "true"
+        if t == "number":
+            return _text(value, self.src)
+        if t == "array":
+            items: list = []
+            for child in value.named_children:
+                if child.type == "spread_element" and child.named_children:
+                    inner = self.evaluate(child.named_children[0], depth + 1)
+                    items.extend(inner) if isinstance(inner, list) else items.append(inner)
+                elif child.type != "comment":
+                    items.append(self.evaluate(child, depth + 1))
+            return items
+        if t == "object":
+            out: dict = {}
+            for child in value.named_children:
+                if child.type == "pair":
+                    key = _prop_name(child.child_by_field_name("key"), self.src)
+                    if key is not None:
+                        out[key] = self.evaluate(child.child_by_field_name("value"), depth + 1)
+                elif child.type == "shorthand_property_identifier":
+                    out[_text(child, self.src)] = self.evaluate(child, depth + 1)
+                elif child.type == "spread_element" and child.named_children:
+                    inner = self.evaluate(child.named_children[0], depth + 1)
+                    if isinstance(inner, dict):
+                        out.update(inner)
+                    else:
+                        out.setdefault("...", []).append(inner)
+            return out
+        return Unknown("value", _text(value, self.src))
 
     def _object(self, obj, kind: str | None = None, transforms: list | None = None) -> None:
         if obj.id in self.seen_objects:
@@ -491,9 +836,14 @@ class _Extractor:
                 handler_pair = child
             elif child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
                 value = child.child_by_field_name("value")
-                lit = _string_lit(self.resolve(value), self.src, self.index)
-                if lit is not None and HANDLER_SHAPE.match(lit.value):
-                    key = _prop_name(child.child_by_field_name("key"), self.src)
+                looked = self.lookup(value)
+                key = _prop_name(child.child_by_field_name("key"), self.src)
+                if isinstance(looked, Ref):
+                    if self.context(obj) == "component":
+                        self._ref_def(value, looked, f"{key}", self._enclosing_transforms(obj))
+                    continue
+                lit = _string_lit(looked, self.src, self.index)
+                if lit is not None and HANDLER_SHAPE.match(lit.value) and self.context(obj) == "component":
                     self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj))
         if handler_pair is None:
             return
@@ -501,40 +851,77 @@ class _Extractor:
         resolved = self.resolve(value_node)
         if resolved is not None and resolved.type in ("arrow_function", "function_expression", "function", "object"):
             return  # a transform callback, not a handler string
+        context = "component" if kind is not None else self.context(obj)
+        if context in ("none", "exported"):
+            return  # never handed to a component here (an importing file may hand it over)
         self.seen_objects.add(obj.id)
-        kind = kind or self._kind_of(obj)
-        if transforms is None:
-            transforms = self._enclosing_transforms(obj)
-        lit = _string_lit(resolved, self.src, self.index)
-        pairs = self._pairs(obj)
+        fd = self.function_from_object(obj, kind or self._kind_of(obj), self._enclosing_transforms(obj) if transforms is None else transforms)
+        if context == "uncertain":
+            fd.unknowns.append(Unknown("context", self._context_text(obj)))
+        self.out.functions.append(fd)
+
+    def _context_text(self, obj) -> str:
+        node = obj
+        while node.parent is not None and node.parent.type not in ("arguments", "return_statement", "arrow_function", "program"):
+            node = node.parent
+        parent = node.parent
+        if parent is not None and parent.type == "arguments" and parent.parent is not None:
+            fn = parent.parent.child_by_field_name("function")
+            if fn is not None:
+                return f"these arguments are passed to {_text(fn, self.src)}(…), which the analysis does not follow into an SST component"
+        return "these arguments are built where the analysis cannot see whether they reach an SST component"
+
+    def function_from_object(self, obj, kind: str, transforms: list) -> FunctionDef:
+        """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""
+        handler_pair = None
+        for child in obj.named_children:
+            if (child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == "handler") or (
+                child.type == "shorthand_property_identifier" and _text(child, self.src) == "handler"
+            ):
+                handler_pair = child
+        sink: list = []
+        pairs = self._pairs(obj, sink=sink)
         fd = FunctionDef(
             file=self.path,
             kind=kind,
-            handler=lit.value if lit else None,
-            handler_range=self.index.range_of_node(value_node),
-            handler_lit=lit,
-            unresolved=None if lit else _text(value_node, self.src),
+            handler=None,
+            handler_range=self.index.range_of_node(obj),
+            handler_lit=None,
             pairs=pairs,
             object_range=self.index.range_of_node(obj),
             transforms=list(transforms),
         )
-        if lit is not None and value_node.type == "string":
-            fd.handler_range = lit.range
-        rt = pairs.get("runtime")
-        if rt is not None:
-            fd.runtime = rt.string.value if rt.string else None
-            fd.runtime_range = rt.value_range
-            fd.runtime_source = "argument"
-            if fd.runtime is None:
-                m = re.search(r"Runtime\.Python(\d)d(\d+)$", rt.value_text.replace(" ", ""))
-                fd.runtime = f"python{m.group(1)}.{m.group(2)}" if m else rt.value_text
-        fd.runtime_insert, fd.indent = self._insertion_point(obj, handler_pair)
-        self.out.functions.append(fd)
+        for item in sink:
+            if item[0] == "ref":
+                fd.pending.append(("spread", item[1], item[2]))
+            else:
+                fd.unknowns.append(Unknown("spread", item[1]))
+        if handler_pair is not None:
+            value_node = handler_pair if handler_pair.type == "shorthand_property_identifier" else handler_pair.child_by_field_name("value")
+            looked = self.lookup(value_node)
+            lit = _string_lit(looked, self.src, self.index) if not isinstance(looked, Ref) else None
+            fd.handler = lit.value if lit else None
+            fd.handler_lit = lit
+            fd.handler_range = self.index.range_of_node(value_node)
+            fd.unresolved = None if lit else _text(value_node, self.src)
+            if lit is not None and value_node.type == "string":
+                fd.handler_range = lit.range
+            if isinstance(looked, Ref):
+                fd.pending.append(("handler", looked))
+            fd.runtime_insert, fd.indent = self._insertion_point(obj, handler_pair)
+        elif "handler" in pairs:  # from a spread
+            p = pairs["handler"]
+            fd.handler = p.string.value if p.string else None
+            fd.handler_lit = p.string
+            fd.handler_range = p.string.range if p.string else p.value_range
+            fd.unresolved = None if p.string else p.value_text
+        apply_runtime(fd)
         vpc = pairs.get("vpc")
         if vpc is not None:
             for key, p in vpc.object_pairs:
-                if key == "subnets":
+                if key == "subnets" and p.file is None:
                     self.out.vpc_subnets.append(VpcSubnets(self.path, p.key_range, kind, p.key_range == p.value_range))
+        return fd
 
     def _vpc_object(self, obj, where: str) -> None:
         for child in obj.named_children:
@@ -603,6 +990,20 @@ class _Extractor:
                 indent=_line_indent(self.index, rng.start.line),
             )
         )
+
+
+def apply_runtime(fd: FunctionDef) -> None:
+    """Set ``fd.runtime`` (and where it is written) from its ``runtime`` argument."""
+    rt = fd.pairs.get("runtime")
+    if rt is None:
+        fd.runtime = fd.runtime_range = fd.runtime_source = None
+        return
+    fd.runtime = rt.string.value if rt.string else None
+    fd.runtime_range = rt.value_range if rt.file is None or rt.file == fd.file else None
+    fd.runtime_source = "argument"
+    if fd.runtime is None:
+        m = re.search(r"Runtime\.Python(\d)d(\d+)$", rt.value_text.replace(" ", ""))
+        fd.runtime = f"python{m.group(1)}.{m.group(2)}" if m else rt.value_text
 
 
 def parse(text: str, old_tree=None, parser=None):

@@ -51,6 +51,8 @@ def runtime_site(project, pf) -> RuntimeSite | None:
         return None
     pair = fd.pairs.get("runtime")
     lit = pair.string if pair is not None else None
+    if pair is not None and pair.file is not None and pair.file != fd.file:
+        return RuntimeSite(fd.runtime, pair.file, pair.value_range, lit.full if lit else None, lit.quote if lit else '"', "argument")
     rng = fd.runtime_range or fd.handler_range
     return RuntimeSite(fd.runtime, fd.file, rng, lit.full if lit else None, lit.quote if lit else '"', "argument")
 

@@ -73,15 +73,15 @@ def check(project):
             prefix = "./" if t.text.startswith("./") else ""
             lit = fd.handler_lit
             new = prefix + guess + "." + t.function
-            fix = Fix(f'Change the handler to "{new}"', Safety.UNSAFE, (TextEdit(fd.file, lit.range, new),))
+            fix = Fix(f'Change the handler to "{new}"', Safety.UNSAFE, (TextEdit(fd.lit_path, lit.range, new),))
         where = " or under src/, app/, functions/, lambda/, handlers/, lib/" if project.era is not None and project.era.value == "C" else ""
         related = []
         if guess is not None:
             related.append(Related(project.root / (guess + ".py"), ZERO_RANGE, "a Python file with a similar path"))
         yield Violation(
             "SST102",
-            fd.file,
-            sub_range(fd.handler_lit, fd.handler_range, 0, len(fd.handler_lit.value) - len(t.function) - 1) if fd.handler_lit else fd.handler_range,
+            fd.lit_path,
+            sub_range(fd.handler_lit, fd.site_range, 0, len(fd.handler_lit.value) - len(t.function) - 1) if fd.handler_lit else fd.site_range,
             f"Handler file {t.file_part}.py does not exist (relative to {project.rel(project.config)}'s directory{where}). "
             f"SST stops the build with: {handler_not_found_text(project.era, t.file_part, project.root.name)}."
             + (f' Did you mean "{guess}"?' if guess else ""),

@@ -51,18 +51,18 @@ def check(project):
         funcs = [b.name for b in module.bindings.values() if b.kind == "function"]
         if not guess and len(funcs) == 1:
             guess = funcs
-        rng = function_range(fd.handler_lit, fd.handler_range)
+        rng = function_range(fd.handler_lit, fd.site_range)
         fix = None
         if guess and fd.handler_lit is not None:
             fix = Fix(
                 f'Change the function to "{guess[0]}"',
                 Safety.UNSAFE,
-                (TextEdit(fd.file, rng, guess[0]),),
+                (TextEdit(fd.lit_path, rng, guess[0]),),
             )
         defined = ", ".join(funcs[:5]) or "none"
         yield Violation(
             "SST103",
-            fd.file,
+            fd.lit_path,
             rng,
             f'{project.rel(t.py_path)} has no top-level "{t.function}": the deploy succeeds, then AWS Lambda fails every '
             f"invocation with Runtime.HandlerNotFound. Functions defined there: {defined}.",

@@ -44,12 +44,12 @@ def check(project):
         if fd.handler_lit is not None and candidates:
             new = candidates[0] + "." + t.function
             safety = Safety.SAFE if len(candidates) == 1 else Safety.UNSAFE
-            fix = Fix(f'Rewrite the handler as the file path "{new}"', safety, (TextEdit(fd.file, fd.handler_lit.range, new),))
+            fix = Fix(f'Rewrite the handler as the file path "{new}"', safety, (TextEdit(fd.lit_path, fd.handler_lit.range, new),))
         suggestion = f' Write "{candidates[0]}.{t.function}".' if candidates else " Write the path of the .py file with / separators."
         yield Violation(
             "SST104",
-            fd.file,
-            fd.handler_range,
+            fd.lit_path,
+            fd.site_range,
             f'Handler "{t.text}" is written as a dotted module path, but SST reads handlers as a file path '
             f"{{path}}/{{file}}.{{function}} relative to {project.rel(project.config)}: it looks for {t.file_part}.py and stops with "
             f'"{handler_not_found_text(project.era, t.file_part, project.root.name)}".' + suggestion,

@@ -62,7 +62,7 @@ def check(project):
             pos, template = fd.runtime_insert
             edit = TextEdit(fd.file, Range(pos, pos), template.format(f"runtime: {q}{runtime}{q}"))
             title = f'Add runtime: "{runtime}"'
-        elif fd.object_range is None and fd.handler_lit is not None and pf.runtime_origin is None:
+        elif fd.object_range is None and fd.handler_lit is not None and fd.lit_file is None and fd.handler_range == fd.handler_lit.range and pf.runtime_origin is None:
             lit = fd.handler_lit
             edit = TextEdit(fd.file, lit.full, f"{{ handler: {q}{lit.value}{q}, runtime: {q}{runtime}{q} }}")
             title = f'Use {{ handler, runtime: "{runtime}" }}'

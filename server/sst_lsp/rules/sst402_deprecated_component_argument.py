@@ -114,25 +114,26 @@ def check(project):
         pair = fd.pairs.get("live")
         if pair is None:
             continue
-        where = (fd.file, pair.key_range)
+        path = pair.file or fd.file
+        where = (path, pair.key_range)
         if where in seen:
             continue
         seen.add(where)
-        tf = project.ts_file(fd.file)
+        tf = project.ts_file(path)
         if "dev" in fd.pairs:
             yield Violation(
                 "SST402",
-                fd.file,
+                path,
                 pair.key_range,
                 '"live" is deprecated in favour of "dev", and "dev" is set too: SST turns Live off in `sst dev` when either is false. '
                 'Delete "live" and keep the value you want under "dev".',
-                related=[Related(fd.file, fd.pairs["dev"].key_range, '"dev" is set here')],
+                related=[Related(fd.pairs["dev"].file or fd.file, fd.pairs["dev"].key_range, '"dev" is set here')],
             )
             continue
-        fix = Fix('Rename "live" to "dev"', Safety.SAFE, (TextEdit(fd.file, pair.key_range, _rename(tf, pair, "dev")),)) if tf is not None else None
+        fix = Fix('Rename "live" to "dev"', Safety.SAFE, (TextEdit(path, pair.key_range, _rename(tf, pair, "dev")),)) if tf is not None else None
         yield Violation(
             "SST402",
-            fd.file,
+            path,
             pair.key_range,
             '"live" in function arguments is deprecated: SST still honours it, but it has been replaced by "dev" '
             '(`dev: false` runs the deployed function instead of Live in `sst dev`). Rename the key to "dev".',

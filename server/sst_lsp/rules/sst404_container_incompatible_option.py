@@ -56,13 +56,13 @@ def check(project):
         opt = container_option(fd.pairs)
         if opt is None or not opt.enabled or not (pf.runtime or "").startswith("python"):
             continue
-        related = [Related(fd.file, opt.pair.key_range, "the function is a container image")]
+        related = [Related(opt.file or fd.file, opt.pair.key_range, "the function is a container image")]
         layers = fd.pairs.get("layers")
-        if layers is not None and not _empty(layers) and (fd.file, layers.key_range) not in seen:
-            seen.add((fd.file, layers.key_range))
+        if layers is not None and not _empty(layers) and (layers.file or fd.file, layers.key_range) not in seen:
+            seen.add((layers.file or fd.file, layers.key_range))
             yield Violation(
                 "SST404",
-                fd.file,
+                layers.file or fd.file,
                 layers.key_range,
                 "layers cannot be used with python: { container: true }: the function is deployed with package type Image and AWS "
                 'rejects it ("InvalidParameterValueException: Lambda layers are not supported for functions created with container '
@@ -71,11 +71,11 @@ def check(project):
                 related=related,
             )
         copy = fd.pairs.get("copyFiles")
-        if copy is not None and not _empty(copy) and (fd.file, copy.key_range) not in seen:
-            seen.add((fd.file, copy.key_range))
+        if copy is not None and not _empty(copy) and (copy.file or fd.file, copy.key_range) not in seen:
+            seen.add((copy.file or fd.file, copy.key_range))
             yield Violation(
                 "SST404",
-                fd.file,
+                copy.file or fd.file,
                 copy.key_range,
                 "copyFiles is ignored with python: { container: true }: SST adds these files to zip packages only, so they are "
                 "silently missing from the container image and from the function at runtime. Copy them into the image with a custom "

@@ -46,13 +46,13 @@ def check(project):
         opt = container_option(fd.pairs)
         if opt is None or opt.cache is None:
             continue
-        where = (fd.file, opt.cache.key_range)
+        where = (opt.file or fd.file, opt.cache.key_range)
         if where in seen:
             continue
         seen.add(where)
         yield Violation(
             "SST405",
-            fd.file,
+            where[0],
             opt.cache.key_range,
             f"python.container accepts {{ cache }} only from SST 4.1.1; this project uses {project.era_info.describe()}, "
             f"where container is a boolean: TypeScript reports a type error here, and SST "
