@@ -59,3 +59,4 @@ class Violation:
     severity: Severity | None = None  # None: the rule's default
     fix: Fix | None = None
     related: list[Related] = field(default_factory=list)
+    about: object | None = field(default=None, compare=False, repr=False)  # the FunctionDef it judges

@@ -21,6 +21,7 @@ from .era import Era
 from .positions import LineIndex, Position, Range, utf16_len
 from .project import ERA_C_FALLBACK_DIRS, HandlerTarget, Project, PythonFunction
 from .typescript import FunctionDef
+from .zip_layout import deployed_file, zip_path
 
 HANDLER_KEYS = frozenset({"handler"}) | typescript.STRING_HANDLER_KEYS
 
@@ -80,7 +81,6 @@ def _fd(f: PythonFunction | FunctionDef) -> FunctionDef:
 
 def _lambda_handler(project: Project, fd: FunctionDef, target: HandlerTarget) -> tuple[str, str]:
     """(handler Lambda will be given, how we know) in the detected era."""
-    from ..rules.sst106_handler_package_mismatch import deployed_file
 
     written = f"{target.file_part}.{target.function}"
     era = project.era
@@ -102,7 +102,6 @@ def _lambda_handler(project: Project, fd: FunctionDef, target: HandlerTarget) ->
 
 def hover_markdown(project: Project, fn: PythonFunction | FunctionDef, target: HandlerTarget) -> str:
     """Markdown describing where a handler goes: file, function, Lambda handler, project, era."""
-    from ..rules.sst106_handler_package_mismatch import zip_path
 
     fd = _fd(fn)
     lines: list[str] = [f"**SST handler** `{target.text}` ({fd.kind})", ""]
@@ -153,9 +152,8 @@ def hover_markdown(project: Project, fn: PythonFunction | FunctionDef, target: H
         facts.append(f"Project: `{name}` in " + ("the app root" if rel_dir == "." else f"`{rel_dir}/`") + member)
         if project.era == Era.B and pp.name and not fd.has_bundle:
             rel_file = target.py_path.relative_to(pp.dir).as_posix()
-            in_zip = zip_path(rel_dir, rel_file, pp.name)
-            from ..rules.sst106_handler_package_mismatch import deployed_file
-
+            in_zip = zip_path(rel_file, pp.name)
+        
             note = "" if in_zip == deployed_file(target.file_part) else " ⚠ not where Lambda will look (SST106)"
             facts.append(f"In the zip: `{in_zip}`{note}")
     facts.append(project.era_info.describe())

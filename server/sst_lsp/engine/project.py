@@ -23,6 +23,7 @@ from .files import SKIP_DIRS, FileSystem
 from .runtimes import SST_RUNTIME_TYPES
 from .python_source import PythonModule, read_module
 from .toml_doc import TomlDocument
+from .zip_layout import dist_dir_name
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,6 @@ CONFIG_RE = re.compile(r"^sst(\.[A-Za-z0-9_-]+)?\.config\.ts$")
 ERA_C_FALLBACK_DIRS = ("src", "app", "functions", "lambda", "handlers", "lib")
 NODE_EXTENSIONS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx", ".mts", ".cts", ".go", ".rs", ".cs", ".java")
 TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
-
-
-def dist_dir_name(name: str) -> str:
-    """The folder an era-B sdist is unpacked into: PEP 503 normalised, ``-`` as ``_``."""
-    return canonicalize_name(name).replace("-", "_")
 
 
 @dataclass
@@ -397,7 +393,7 @@ class Project:
                 for key, p in ex._pairs(node, sink=sink).items():
                     if key not in fd.pairs or key in item[2]:
                         fd.pairs[key] = replace(p, file=None if ex.path == fd.file else ex.path)
-                fd.unknowns.extend(typescript.Unknown("spread", s[1].name if s[0] == "ref" else s[1]) for s in sink)
+                fd.unknowns.extend(typescript.Unknown("spread", s[1].name) if s[0] == "ref" else typescript.Unknown("spread", s[1], s[2]) for s in sink if s[0] == "ref" or s[2] != frozenset())
                 continue
             if found is None:
                 fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or f"{ref.name} from {ref.spec}"))

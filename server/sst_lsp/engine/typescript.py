@@ -77,6 +77,14 @@ class Unknown:
 
     kind: str  # "context", "spread", "handler", "copyFiles", "layers", "bundle"
     text: str  # what it is, for messages: the expression as written, or the reason
+    keys: frozenset | None = None  # a spread: the argument keys it may set (None: any)
+
+    def describe(self) -> str:
+        if self.kind == "spread":
+            return f"the spread ...{self.text}" + (f" (may set {', '.join(sorted(self.keys))})" if self.keys else "")
+        if self.kind == "context":
+            return self.text
+        return f"{self.kind} {self.text}"
 
 
 @dataclass(frozen=True)
@@ -754,7 +762,7 @@ class _Extractor:
                 elif target is not None and target.type == "object":
                     out.update(self._pairs(target, depth + 1, sink))
                 elif sink is not None and inner is not None:
-                    sink.append(("unknown", _text(inner, self.src)))
+                    sink.append(("unknown", _text(inner, self.src), self._spread_keys(target)))
             elif child.type == "pair":
                 key_node = child.child_by_field_name("key")
                 key = _prop_name(key_node, self.src)
@@ -766,6 +774,29 @@ class _Extractor:
                 key = _text(child, self.src)
                 out[key] = self._pair(key, child, child)
         return out
+
+    def _spread_keys(self, node) -> frozenset | None:
+        """Keys a conditional spread may set (``...(c ? { a } : {})``, ``...(c && { a })``); None: any."""
+        node = _unwrap(node)
+        if node is None:
+            return None
+        if node.type == "object":
+            return frozenset(self._pairs(node, 4))
+        if node.type in ("undefined", "null", "false"):
+            return frozenset()
+        if node.type == "ternary_expression":
+            parts = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
+        elif node.type == "binary_expression":
+            parts = [node.child_by_field_name("right")]
+        else:
+            return None
+        keys: set = set()
+        for part in parts:
+            found = self._spread_keys(self.resolve(part)) if part is not None else None
+            if found is None:
+                return None
+            keys |= found
+        return frozenset(keys)
 
     def _pair(self, key: str, key_node, value_node) -> Pair:
         resolved = self.resolve(value_node)
@@ -894,8 +925,8 @@ class _Extractor:
         for item in sink:
             if item[0] == "ref":
                 fd.pending.append(("spread", item[1], item[2]))
-            else:
-                fd.unknowns.append(Unknown("spread", item[1]))
+            elif item[2] != frozenset():
+                fd.unknowns.append(Unknown("spread", item[1], item[2]))
         if handler_pair is not None:
             value_node = handler_pair if handler_pair.type == "shorthand_property_identifier" else handler_pair.child_by_field_name("value")
             looked = self.lookup(value_node)

@@ -33,6 +33,7 @@ class Rule:
     module: str
     enabled_by_default: bool = True
     severity_label: str | None = None  # when a rule reports different severities per case
+    relies_on: frozenset = frozenset()  # function arguments its verdict depends on (see lowered)
 
     @property
     def severity_text(self) -> str:
@@ -70,14 +71,47 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, *, eras=ALL_ERAS, fix: Safety | None = None, enabled: bool = True, severity_label: str | None = None):
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    *,
+    eras=ALL_ERAS,
+    fix: Safety | None = None,
+    enabled: bool = True,
+    severity_label: str | None = None,
+    relies_on=(),
+):
+    """Register a rule. ``relies_on``: the function arguments (``runtime``, ``copyFiles``, …) whose
+    absence or value its verdict depends on; a violation ``about`` a function whose arguments the
+    analysis could not fully see is then lowered (see ``lowered``)."""
+
     def register(fn):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label)
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on))
         return fn
 
     return register
+
+
+def lowered(r: Rule, v: Violation) -> Violation:
+    """The severity contract: an error is a certainty, so one that depends on what the analysis
+    could not see (whether the arguments reach a component at all, a spread that may set an
+    argument the rule relies on) becomes a warning that says what was not seen."""
+    fd = v.about
+    if fd is None or v.severity is not Severity.ERROR:
+        return v
+    unseen = [
+        u
+        for u in getattr(fd, "unknowns", ())
+        if u.kind == "context" or (u.kind == "spread" and r.relies_on and (u.keys is None or u.keys & r.relies_on))
+    ]
+    if not unseen:
+        return v
+    v.severity = Severity.WARNING
+    v.message += " (Reported as a warning: the analysis could not see " + "; ".join(u.describe() for u in unseen[:3]) + ".)"
+    return v
 
 
 def rule_doc_uri(code: str) -> str:
@@ -133,7 +167,7 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             for v in r.check(project):
                 if v.severity is None:
                     v.severity = r.severity
-                out.append(v)
+                out.append(lowered(r, v))
         except Exception as exc:  # isolate a faulty rule
             log.exception("rule %s failed on %s", code, project.root)
             failures.append((code, f"{type(exc).__name__}: {exc}"))

@@ -37,7 +37,7 @@ from ._util import function_range
 from .registry import rule
 
 
-@rule("SST103", "handler-function-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
+@rule("SST103", "handler-function-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, relies_on=('bundle',))
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd
@@ -68,4 +68,5 @@ def check(project):
             f"invocation with Runtime.HandlerNotFound. Functions defined there: {defined}.",
             fix=fix,
             related=[Related(t.py_path, Range(Position(0, 0), Position(0, 0)), "the handler's Python file")],
+            about=fd,
         )

@@ -33,7 +33,7 @@ from ._util import handler_not_found_text
 from .registry import rule
 
 
-@rule("SST104", "dotted-module-handler", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE)
+@rule("SST104", "dotted-module-handler", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('bundle',))
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd
@@ -54,4 +54,5 @@ def check(project):
             f"{{path}}/{{file}}.{{function}} relative to {project.rel(project.config)}: it looks for {t.file_part}.py and stops with "
             f'"{handler_not_found_text(project.era, t.file_part, project.root.name)}".' + suggestion,
             fix=fix,
+            about=fd,
         )

@@ -46,7 +46,7 @@ def proposed_runtime(project, pf) -> tuple[str, Safety, str]:
     return f"python{newest_accepted(project.era_info.version, admitted)}", Safety.UNSAFE, "the detected SST version"
 
 
-@rule("SST105", "python-handler-without-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE)
+@rule("SST105", "python-handler-without-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('runtime',))
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd
@@ -78,4 +78,5 @@ def check(project):
             f"Handler resolves to the Python file {project.rel(t.py_path)} but {current}, "
             f"which finds no JavaScript handler, and the build fails. Set runtime: \"{runtime}\".",
             fix=fix,
+            about=fd,
         )

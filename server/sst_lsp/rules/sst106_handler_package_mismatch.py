@@ -42,41 +42,17 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-
 from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
-from ..engine.project import dist_dir_name
+from ..engine.zip_layout import copy_files, deployed_file, dist_dir_name, zip_path
 from .registry import rule
-
-
-def deployed_file(file_part: str) -> str:
-    """The handler file SST 3.9.3–4.12 hands to Lambda: ``X/src/X/`` collapsed to ``X/``."""
-    parts = PurePosixPath(file_part).parts
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        if i + 3 < len(parts) and parts[i + 1] == "src" and parts[i] == parts[i + 2]:
-            out.append(parts[i])
-            i += 3
-            continue
-        out.append(parts[i])
-        i += 1
-    return "/".join(out) + ".py"
-
-
-def zip_path(project_dir_rel: str, file_rel_to_project: str, name: str) -> str:
-    """Where the handler file lands in the zip: ``<normalized name>/`` + its path in the sdist."""
-    norm = dist_dir_name(name)
-    prefix = f"src/{norm}/"
-    inner = file_rel_to_project[len(prefix):] if file_rel_to_project.startswith(prefix) else file_rel_to_project
-    return f"{norm}/{inner}"
 
 
 def mismatch(project, pf, name: str) -> tuple[str, str] | None:
     """(deployed file, zip path) when they differ for project name ``name``; else None."""
     rel_file = pf.target.py_path.relative_to(pf.project.dir).as_posix()
     deployed = deployed_file(pf.target.file_part)
-    in_zip = zip_path(project.rel(pf.project.dir), rel_file, name)
+    in_zip = zip_path(rel_file, name)
     return (deployed, in_zip) if deployed != in_zip else None
 
 
@@ -109,7 +85,7 @@ def _still_builds(project, pp, new_name: str) -> bool:
     return any(project.fs.exists(p) for p in (pp.dir / "src" / norm, pp.dir / norm, pp.dir / f"{norm}.py"))
 
 
-@rule("SST106", "handler-package-mismatch", Severity.ERROR, eras={Era.B}, fix=Safety.UNSAFE)
+@rule("SST106", "handler-package-mismatch", Severity.ERROR, eras={Era.B}, fix=Safety.UNSAFE, relies_on=('bundle', 'copyFiles'))
 def check(project):
     for pf in project.python_functions:
         t, fd, pp = pf.target, pf.fd, pf.project
@@ -119,13 +95,19 @@ def check(project):
         if found is None:
             continue
         deployed, in_zip = found
+        copied = copy_files(project, fd)
+        if copied is not None and copied.supplies(project, deployed):
+            continue  # copyFiles puts the module exactly where Lambda imports it
         module = deployed[:-3].replace("/", ".")
         top = module.split(".")[0]
-        copy_note = (
-            " copyFiles is set on this function: if it copies the handler's folder into the zip, the import can still work; check the built bundle."
-            if "copyFiles" in fd.pairs
-            else ""
-        )
+        severity = None
+        copy_note = ""
+        if copied is not None and copied.unknown:
+            severity = Severity.WARNING
+            copy_note = (
+                f" (Reported as a warning: this function's copyFiles could not be fully evaluated ({copied.unknown}); if it puts "
+                f"{deployed} into the zip, the import works.)"
+            )
         message = (
             f"SST 3.9.3–4.12 packages {project.rel(pp.dir)}/ as {in_zip.split('/')[0]}/ in the Lambda zip, so the handler file will be at "
             f"{in_zip}, but Lambda will import module \"{module}\" (handler {deployed[:-3]}.{t.function}). "
@@ -144,7 +126,7 @@ def check(project):
             if edit is not None:
                 fix = Fix(f'Rename the project to "{dir_name}"', Safety.UNSAFE, (TextEdit(pp.path, edit[0], edit[1]),))
         if fix is not None:
-            yield Violation("SST106", pp.path, name_range, message, fix=fix, related=[Related(fd.file, fd.handler_range, "the handler")])
+            yield Violation("SST106", pp.path, name_range, message, severity, fix=fix, related=[Related(fd.file, fd.handler_range, "the handler")], about=fd)
         else:
             related = [Related(pp.path, name_range or pp.doc.best_range("project"), "the handler's project")]
-            yield Violation("SST106", fd.file, fd.handler_range, message, related=related)
+            yield Violation("SST106", fd.file, fd.handler_range, message, severity, related=related, about=fd)

@@ -42,7 +42,7 @@ from ..engine.model import Severity, Violation
 from .registry import rule
 
 
-@rule("SST107", "handler-outside-project", Severity.ERROR, eras=ALL_ERAS)
+@rule("SST107", "handler-outside-project", Severity.ERROR, eras=ALL_ERAS, relies_on=('bundle',))
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd
@@ -65,4 +65,5 @@ def check(project):
             fd.handler_range,
             f'The handler "{t.text}" {why} Move the code into the app (for example into a workspace member) '
             "and write the handler relative to sst.config.ts.",
+            about=fd,
         )

@@ -39,7 +39,7 @@ from ..engine.positions import ZERO_RANGE
 from .registry import rule
 
 
-@rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE)
+@rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE, relies_on=('bundle',))
 def check(project):
     root_pp = project.root_pyproject
     if root_pp is None or not root_pp.ok:
@@ -110,4 +110,5 @@ def check(project):
             f'SST prints only "failed to run uv export: exit status 2". ' + advice,
             fix=fix,
             related=[Related(fd.file, fd.handler_range, "the handler"), Related(pp.path, pp.doc.best_range("project", "name"), "the project")],
+            about=fd,
         )

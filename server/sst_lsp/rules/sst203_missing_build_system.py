@@ -39,6 +39,7 @@ import tomlkit
 from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
+from ..engine.zip_layout import copy_files, deployed_file
 from .registry import rule
 
 
@@ -49,13 +50,35 @@ def add_build_system(doc) -> None:
     doc.add("build-system", table)
 
 
-@rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE)
+def _buildable_member(project) -> bool:
+    """Does some workspace member have a [build-system] (so `uv build --all --sdist` succeeds)?"""
+    for d in project.workspace_members:
+        pp = project.pyproject(d / "pyproject.toml")
+        if pp is not None and pp.ok and pp.has_build_system:
+            return True
+    return False
+
+
+@rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE, relies_on=('bundle', 'copyFiles'))
 def check(project):
     reported: set = set()
     for pf in project.python_functions:
         pp, fd = pf.project, pf.fd
         if pp is None or not pp.ok or fd.has_bundle or pp.has_build_system or pp.path in reported:
             continue
+        copied = copy_files(project, fd)
+        severity = None
+        note = ""
+        if copied is not None and _buildable_member(project):
+            # uv build still succeeds; the only question is whether the handler's code reaches the zip
+            if pf.target.exists and copied.supplies(project, deployed_file(pf.target.file_part)):
+                continue  # copyFiles puts the handler's module where Lambda imports it
+            if copied.unknown:
+                severity = Severity.WARNING
+                note = (
+                    f" (Reported as a warning: this function's copyFiles could not be fully evaluated ({copied.unknown}); "
+                    "if it copies the handler's folder into the zip, the import works.)"
+                )
         reported.add(pp.path)
         edit = pp.doc.edit(add_build_system)
         fix = Fix("Add a hatchling [build-system]", Safety.SAFE, (TextEdit(pp.path, *edit),)) if edit else None
@@ -66,7 +89,9 @@ def check(project):
             pp.doc.table_header_range("project") or ZERO_RANGE,
             f'Project "{name}" holds the handler {fd.handler} but has no [build-system]: SST\'s uv build --all --sdist skips it, '
             f"so its code never reaches the Lambda zip (Runtime.ImportModuleError at runtime); when no member is buildable uv fails "
-            f'with "Workspace does not contain any buildable packages".',
+            f'with "Workspace does not contain any buildable packages".' + note,
+            severity=severity,
             fix=fix,
             related=[Related(fd.file, fd.handler_range, "the handler")],
+            about=fd,
         )

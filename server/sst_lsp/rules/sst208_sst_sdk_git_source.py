@@ -34,7 +34,8 @@ that pins a commit still building `sst` deploys fine, and only the next re-lock 
 source (`uv lock --upgrade`, or a dependency change) breaks. Then the rule reports **info**
 ("breaks at the next upgrade"), not an error. A direct URL to a tag archive
 (`sst @ https://…/archive/refs/tags/v3.4.22.zip#subdirectory=sdk/python`) or to a commit is fixed
-content and is not reported.
+content and is not reported. A dependency on PyPI's `sst` that no Python file of the project
+imports yet is a **warning**: nothing fails until the first `from sst import Resource`.
 
 ## Fix safety
 Unsafe: the entry becomes `sst-sdk` (a version constraint written for the old package is
@@ -126,8 +127,12 @@ def _locked_sst(project, pp) -> str | None:
     member's recorded ``requires-dist`` must still ask for it from git (else the lock is stale
     for it and the next uv command re-resolves).
     """
-    lock = project.pyproject(project.root / "uv.lock")
-    if lock is None or not lock.ok or not isinstance(lock.doc.data, dict):
+    # the workspace's lock, or (SST before 3.9.3 syncs each project by itself) the project's own
+    lock = next(
+        (lk for d in dict.fromkeys((project.root, pp.dir)) if (lk := project.pyproject(d / "uv.lock")) is not None and lk.ok and isinstance(lk.doc.data, dict)),
+        None,
+    )
+    if lock is None:
         return None
     packages = lock.doc.data.get("package")
     if not isinstance(packages, list):
@@ -151,7 +156,21 @@ def _locked_sst(project, pp) -> str | None:
     return pinned if (pinned and wanted) else None
 
 
-@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / info")
+_IMPORTS_SST = re.compile(r"^\s*(?:from\s+sst(?:\.\w+)*\s+import|import\s+sst\b)", re.M)
+
+
+def _imports_sst(project, pp) -> bool:
+    """Does a Python file of ``pp``'s project (or, for the root, of the app) import ``sst``?"""
+    prefix = project.rel(pp.dir)
+    for rel in project.python_file_index:
+        if prefix in (".", "") or rel.startswith(prefix + "/"):
+            text = project.fs.read_text(project.root / rel)
+            if text and _IMPORTS_SST.search(text):
+                return True
+    return False
+
+
+@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info")
 def check(project):
     root_pp = project.root_pyproject
     for path in project.toml_paths:
@@ -212,11 +231,18 @@ def check(project):
                     f'"{dep.text}" is installed from an archive of a branch of SST\'s repository, which moves. '
                     f"{renamed} {advice.format(drop='')}"
                 )
-            else:
+            elif _imports_sst(project, pp):
                 message = (
                     f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
                     f"web-test framework (sst 0.2.4), not SST's SDK, and `from sst import Resource` fails at runtime. "
                     f'SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk"; the import stays `from sst import Resource`.'
+                )
+            else:
+                severity = Severity.WARNING
+                message = (
+                    f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
+                    f"web-test framework (sst 0.2.4), not SST's SDK. No Python file of this project imports sst yet; the first "
+                    f'`from sst import Resource` will fail. SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk".'
                 )
             fix = Fix('Depend on "sst-sdk" instead' + (" and remove the git source" if found else ""), Safety.UNSAFE, tuple(edits)) if edits else None
             yield Violation(
