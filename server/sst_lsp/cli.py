@@ -117,6 +117,11 @@ def _check(args) -> int:
         if args.verbose:
             for res in results:
                 print(f"{res.project.rel(res.project.config)} in {os.path.relpath(res.project.root, base)}: {res.project.era_info.describe()}")
+                unseen = res.project.unseen()
+                if unseen:
+                    print(f"  not resolved ({len(unseen)}; rules that depend on them report at most a warning):")
+                for path, rng, what in unseen:
+                    print(f"    {rel(path)}:{rng.start.line + 1}:{rng.start.character + 1}: {what}")
         for it in items:
             for line in output.text_diagnostic(it, color=color, source=not args.quiet):
                 print(line)

@@ -21,6 +21,7 @@ from . import typescript
 from .era import Era, EraInfo, detect_era
 from .files import SKIP_DIRS, FileSystem
 from .runtimes import SST_RUNTIME_TYPES
+from .positions import Range
 from .python_source import PythonModule, read_module
 from .toml_doc import TomlDocument
 from .zip_layout import dist_dir_name
@@ -293,7 +294,7 @@ class Project:
 
         ``=`` overrides whatever came before; ``??=`` only fills a runtime nobody has set yet.
         """
-        winner, label, decided = None, None, fd.runtime is not None
+        winner, label, decided = None, None, fd.runtime is not None or fd.runtime_unresolved is not None
         for group, lbl in ((fd.transforms, "the component's transform"), (self.function_transforms, "$transform(sst.aws.Function)")):
             for t in group:
                 if t.mode == "override" or not decided:
@@ -320,6 +321,28 @@ class Project:
                 if key not in seen:
                     seen.add(key)
                     out.append(linked)
+        return out
+
+    def unseen(self) -> list[tuple[Path, Range, str]]:
+        """What the analysis could not resolve, per function: (file, range, what) for ``check -v``."""
+        from .zip_layout import copy_files
+
+        out: list[tuple[Path, Range, str]] = []
+        for fd in self.functions:
+            where = (fd.use_file or fd.file, fd.use_range or fd.handler_range)
+            if fd.handler is None and fd.unresolved:
+                out.append((*where, f"handler {fd.unresolved} (could not be evaluated)"))
+            for u in fd.unknowns:
+                if u.keys is None or u.keys & typescript.ANALYSED_ARGUMENTS:
+                    out.append((*where, u.describe()))
+            if fd.runtime_unresolved:
+                out.append((*where, f"runtime {fd.runtime_unresolved}"))
+            if "copyFiles" in fd.pairs:
+                copied = copy_files(self, fd)
+                if copied is not None and copied.unknown:
+                    out.append((*where, f"copyFiles {copied.unknown}"))
+            if "layers" in fd.pairs:
+                out.append((*where, "layers (their contents are not visible)"))
         return out
 
     # -- values across files ---------------------------------------------------------------
@@ -394,6 +417,11 @@ class Project:
                     if key not in fd.pairs or key in item[2]:
                         fd.pairs[key] = replace(p, file=None if ex.path == fd.file else ex.path)
                 fd.unknowns.extend(typescript.Unknown("spread", s[1].name) if s[0] == "ref" else typescript.Unknown("spread", s[1], s[2]) for s in sink if s[0] == "ref" or s[2] != frozenset())
+                continue
+            if what == "pair":
+                lit = typescript._string_lit(found[1], found[0].src, found[0].index) if found is not None else None
+                if lit is not None and item[2] in fd.pairs:
+                    fd.pairs[item[2]] = replace(fd.pairs[item[2]], string=lit)
                 continue
             if found is None:
                 fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or f"{ref.name} from {ref.spec}"))

@@ -18,6 +18,8 @@ from .positions import LineIndex, Position, Range, parse_text
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
 SUBSCRIBE_METHODS = frozenset({"route", "subscribe", "addRoute", "addSubscriber", "subscribeQueue", "subscribeTopic", "notify", "addFunction"})
 STRING_HANDLER_KEYS = frozenset({"function", "job", "subscriber"})
+# function arguments some rule reads: a spread that cannot set one of them hides nothing
+ANALYSED_ARGUMENTS = frozenset({"handler", "runtime", "bundle", "copyFiles", "python", "layers", "vpc", "live", "dev"})
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +118,7 @@ class FunctionDef:
     lit_file: Path | None = None  # where handler_lit is written, when not in ``file``
     unknowns: list[Unknown] = field(default_factory=list)  # what the analysis could not see
     pending: list = field(default_factory=list)  # (what, Ref, extra) to resolve across files
+    runtime_unresolved: str | None = None  # a runtime expression the analysis could not evaluate
     use_file: Path | None = None  # where the value was handed to the component, when not in ``file``
     use_range: Range | None = None
 
@@ -946,6 +949,12 @@ class _Extractor:
             fd.handler_lit = p.string
             fd.handler_range = p.string.range if p.string else p.value_range
             fd.unresolved = None if p.string else p.value_text
+        for key in ("runtime", "bundle"):
+            p = pairs.get(key)
+            if p is not None and p.string is None and p.node is not None:
+                looked = self.lookup(p.node)
+                if isinstance(looked, Ref):
+                    fd.pending.append(("pair", looked, key))
         apply_runtime(fd)
         vpc = pairs.get("vpc")
         if vpc is not None:
@@ -1026,6 +1035,7 @@ class _Extractor:
 def apply_runtime(fd: FunctionDef) -> None:
     """Set ``fd.runtime`` (and where it is written) from its ``runtime`` argument."""
     rt = fd.pairs.get("runtime")
+    fd.runtime_unresolved = None
     if rt is None:
         fd.runtime = fd.runtime_range = fd.runtime_source = None
         return
@@ -1033,8 +1043,13 @@ def apply_runtime(fd: FunctionDef) -> None:
     fd.runtime_range = rt.value_range if rt.file is None or rt.file == fd.file else None
     fd.runtime_source = "argument"
     if fd.runtime is None:
-        m = re.search(r"Runtime\.Python(\d)d(\d+)$", rt.value_text.replace(" ", ""))
-        fd.runtime = f"python{m.group(1)}.{m.group(2)}" if m else rt.value_text
+        m = re.search(r"Runtime\.(?:Python|NodeJS)(\d+)d(\w+)$", rt.value_text.replace(" ", ""))
+        if m and "Python" in m.group(0):
+            fd.runtime = f"python{m.group(1)}.{m.group(2)}"
+        elif m:
+            fd.runtime = f"nodejs{m.group(1)}.{m.group(2)}"
+        else:
+            fd.runtime_unresolved = rt.value_text
 
 
 def parse(text: str, old_tree=None, parser=None):

@@ -84,7 +84,7 @@ def _norm(path: str) -> str | None:
 def copy_files(project, fd: FunctionDef) -> CopyFiles | None:
     """``fd``'s ``copyFiles`` (None when it has none), followed through consts, spreads and imports."""
     pair = fd.pairs.get("copyFiles")
-    unknown_spreads = [u.text for u in fd.unknowns if u.kind == "spread"]
+    unknown_spreads = [u.text for u in fd.unknowns if u.kind == "spread" and (u.keys is None or "copyFiles" in u.keys)]
     if pair is None:
         return CopyFiles((), f"the spread {unknown_spreads[0]}") if unknown_spreads else None
     value = project.argument_value(fd, "copyFiles")

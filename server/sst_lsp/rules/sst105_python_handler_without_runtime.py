@@ -50,8 +50,8 @@ def proposed_runtime(project, pf) -> tuple[str, Safety, str]:
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd
-        if not t.exists or (pf.runtime or "").startswith("python"):
-            continue
+        if not t.exists or (pf.runtime or "").startswith("python") or (fd.runtime_unresolved and pf.runtime is None):
+            continue  # (a runtime expression that cannot be evaluated may well be Python)
         runtime, safety, source = proposed_runtime(project, pf)
         q = quote(fd.handler_lit)
         edit = None

@@ -26,7 +26,10 @@ members = ["core", "functions"]
 Safe: the directory is added to `members` (or a `[tool.uv.workspace]` table is added), keeping
 the file's formatting and comments. When the directory is listed in `exclude` (which wins over
 `members` in uv), the fix removes that entry instead; it is unsafe because it reverses an
-explicit choice. A glob in `exclude` that matches the directory gets no fix.
+explicit choice. A glob in `exclude` that matches the directory gets no fix, and neither does a
+project whose name another member already has (uv would refuse the workspace: "Two workspace
+members are both named …"). A folder reached through a link inside the app is the member it
+points to, and is not reported.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
 from .registry import rule
+
+
+def _member_named(project, normalized: str | None) -> bool:
+    """Is there already a workspace member of this (normalised) project name?"""
+    for d in project.workspace_members:
+        other = project.pyproject(d / "pyproject.toml")
+        if normalized and other is not None and other.ok and other.normalized == normalized:
+            return True
+    return False
 
 
 @rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE, relies_on=('bundle',))
@@ -86,6 +98,8 @@ def check(project):
             exact = all(pat.rstrip("/") in (rel, "./" + rel) for pat in excluded_by)
             edit = root_pp.doc.edit(drop_exclude) if exact else None
             fix = Fix(f'Remove "{rel}" from [tool.uv.workspace] exclude', Safety.UNSAFE, (TextEdit(root_pp.path, *edit),)) if edit else None
+        elif _member_named(project, pp.normalized):
+            fix = None  # adding it would give the workspace two members of one name: uv refuses to lock that
         else:
             edit = root_pp.doc.edit(add_member)
             fix = Fix(f'Add "{rel}" to [tool.uv.workspace] members', Safety.SAFE, (TextEdit(root_pp.path, *edit),)) if edit else None
