@@ -9,7 +9,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.model import Violation
 from sst_lsp.engine.positions import LineIndex, apply_text_edits
 

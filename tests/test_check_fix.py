@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, REPO
 from sst_lsp import cli, fixer
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.model import Fix, Safety, Severity, TextEdit, Violation
 from sst_lsp.engine.positions import LineIndex
 

@@ -22,7 +22,7 @@ from conftest import FIXTURES, server_env
 from helpers import BROKEN_APP
 from lsp_helpers import codes, make_client, start_in, wait_for_diagnostics
 from sst_lsp import cli
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.model import Severity
 from sst_lsp.rules.registry import RULES, load_all, rule
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import FIXTURES
 from sst_lsp import fixer
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 
 APP = FIXTURES / "SST201" / "no-root-pyproject"
 

@@ -390,7 +390,7 @@ class EditorSession(RuleBasedStateMachine):
 
     def check_against_engine(self) -> None:
         """What was published is what the engine finds, from scratch, in the client's texts."""
-        from sst_lsp.engine.analysis import analyse_project
+        from sst_lsp.analysis import analyse_project
         from sst_lsp.engine.files import FileSystem
         from sst_lsp.engine.project import Project
         from sst_lsp.engine.settings import parse_settings

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from helpers import EXAMPLES, FIXTURES
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.rules.registry import load_all
 
 RULES = load_all()

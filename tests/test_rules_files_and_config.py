@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, apply_edits, copy_app, parse_error, place, run_check, summary
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.files import MAX_FILE_BYTES
 from sst_lsp.engine.typescript import analyse
 from sst_lsp.engine.config_file import analyse_config

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import apply_edits
-from sst_lsp.engine.analysis import analyse_path
+from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.model import Severity
 from uvtools import copy_fixture, describe, run_uv
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parent / "docs" / "rules"
+from .rule_docs import PAGES_DIR
+from .rules.registry import load_all
 
 
 def render_page(r) -> str:
@@ -26,8 +27,6 @@ README_END = "<!-- rules:end -->"
 
 
 def render_readme_table() -> str:
-    from .rules.registry import load_all
-
     rows = ["| code | name | severity | eras | fix |", "|---|---|---|---|---|"]
     for r in load_all().values():
         name = r.name + ("" if r.enabled_by_default else " (off unless selected)")
@@ -47,8 +46,6 @@ def update_readme(readme: Path) -> bool:
 
 
 def write_pages(directory: Path = PAGES_DIR) -> list[Path]:
-    from .rules.registry import load_all
-
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for r in load_all().values():

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
-from .engine.analysis import AppResult, analyse_project
+from .analysis import AppResult, analyse_project
 from .engine.files import MAX_FILE_BYTES, FileSystem
 from .engine.model import Fix, Safety, Violation
 from .engine.positions import LineIndex, apply_text_edits

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .positions import Range
-from .typescript import Pair, TsFile, _Extractor, _string_lit, _text, _unwrap, _walk
+from .typescript import Pair, TsFile, _Extractor, _string_lit, _text, _unwrap, _walk, parse
 
 # constructors whose arguments some rule inspects: sst.aws.<name>
 COMPONENT_NAMES = frozenset({"Cron", "CronV2", "Cluster", "Task"})
@@ -41,18 +41,17 @@ def _aliases_of_sst(ex: _Extractor) -> set[str]:
 
 
 def components(tf: TsFile) -> list[Component]:
-    """Every ``new sst.aws.<X>(…)`` of ``COMPONENT_NAMES`` in the file (cached on the TsFile)."""
-    cached = tf.__dict__.get("_components")
-    if cached is not None:
-        return cached
-    out: list[Component] = []
-    tree = tf.tree
-    if tree is None:
-        from .typescript import parse
+    """Every ``new sst.aws.<X>(…)`` of ``COMPONENT_NAMES`` in the file (computed once per TsFile)."""
+    return tf.derive("components", lambda: _components(tf))
 
-        tree = parse(tf.text)
-    ex = _Extractor(tf.path, tf.text, tree)
-    ex.collect_names()
+
+def _components(tf: TsFile) -> list[Component]:
+    out: list[Component] = []
+    ex = tf.extractor
+    if ex is None:
+        ex = _Extractor(tf.path, tf.text, tf.tree if tf.tree is not None else parse(tf.text))
+        ex.collect_names()
+    tree = ex.tree
     prefixes = _aliases_of_sst(ex)
     for node in _walk(tree.root_node):
         if node.type != "new_expression":
@@ -77,7 +76,6 @@ def components(tf: TsFile) -> list[Component]:
                 comp.pairs = ex._pairs(obj)
                 comp.object_range = ex.index.range_of_node(obj)
         out.append(comp)
-    tf.__dict__["_components"] = out
     return out
 
 

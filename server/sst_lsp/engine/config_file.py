@@ -95,10 +95,7 @@ class ConfigFile:
 
 def analyse_config(tf: TsFile) -> ConfigFile:
     """The config file's $config, app name, top-level imports and run() body (computed once per TsFile)."""
-    cached = tf.__dict__.get("_config")
-    if cached is None:
-        cached = tf.__dict__["_config"] = _analyse_config(tf)
-    return cached
+    return tf.derive("config", lambda: _analyse_config(tf))
 
 
 def _analyse_config(tf: TsFile) -> ConfigFile:

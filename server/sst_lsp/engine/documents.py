@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .positions import LineIndex, Range, parse_text
+from .typescript import new_parser
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,6 @@ class OpenDocument:
     def parse_full(self) -> None:
         if not self.is_typescript:
             return
-        from .typescript import new_parser
-
         if self._parser is None:
             self._parser = new_parser()
         self.tree = self._parser.parse(parse_text(self.text).encode("utf-8"))
@@ -64,8 +63,6 @@ class OpenDocument:
         if not self.is_typescript:
             return
         if self._parser is None:
-            from .typescript import new_parser
-
             self._parser = new_parser()
         src = parse_text(self.text).encode("utf-8")
         self.tree = self._parser.parse(src, tree) if tree is not None else self._parser.parse(src)

@@ -167,6 +167,22 @@ def _catalog_range(fs: FileSystem, root: Path, ref: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+def stated_version(cli: str | None, project_file: object, editor: str | None) -> tuple[str | None, str]:
+    """The SST version someone stated, which wins over detection, and who stated it.
+
+    The one place that decides: the ``--sst-version`` option, then ``[tool.sst-lsp] sst-version``
+    in the app's pyproject.toml (so that the editor and CI judge alike), then the editor's
+    ``sstVersion`` setting.
+    """
+    if cli:
+        return cli, "the --sst-version option"
+    if isinstance(project_file, str) and project_file:
+        return project_file, "[tool.sst-lsp] sst-version"
+    if editor:
+        return editor, "the editor setting sstVersion"
+    return None, ""
+
+
 def detect_era(fs: FileSystem, root: Path, override: str | None = None, override_source: str = "[tool.sst-lsp] sst-version") -> EraInfo:
     """Detect the SST version in the order of facts §1; ``override`` (``[tool.sst-lsp]``) wins."""
     if override:

@@ -18,13 +18,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import typescript
-from .era import Era, EraInfo, detect_era
+from .era import Era, EraInfo, detect_era, stated_version
 from .files import SKIP_DIRS, FileSystem
 from .runtimes import SST_RUNTIME_TYPES
 from .positions import Range
 from .python_source import PythonModule, read_module
 from .toml_doc import TomlDocument
-from .zip_layout import dist_dir_name
+from .uv_workspace import uv_glob
+from .zip_layout import copy_files, dist_dir_name
 
 log = logging.getLogger(__name__)
 
@@ -91,50 +92,38 @@ class PythonFunction:
     project: PyProject | None = None  # the handler's project (nearest pyproject walking up)
 
 
-@dataclass
-class Project:
+@dataclass(eq=False)
+class DiskModel:
+    """What the app's files say, apart from TypeScript: pyproject.toml files, uv.lock, Python
+    sources, the SST version, the uv workspace.
+
+    It depends only on the disk (and open non-TypeScript documents), so a server keeps one per
+    disk generation and shares it between analyses while only TypeScript changes.
+    """
+
     root: Path
     config: Path
     fs: FileSystem
-    era_override: str | None = None
-    era_override_source: str = "the --sst-version option"
-    ts_trees: dict = field(default_factory=dict)  # path -> tree-sitter tree kept by the server
+    era_override: str | None = None  # --sst-version
+    editor_version: str | None = None  # the editor's sstVersion setting
+    _pyprojects: dict = field(default_factory=dict, repr=False)
+    _python: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)
 
-    # -- files ----------------------------------------------------------------------------
     def rel(self, path: Path) -> str:
         try:
             return Path(os.path.relpath(path, self.root)).as_posix()
         except ValueError:
             return str(path)
 
-    # What depends only on the disk and the TOML/Python files, not on TypeScript text: a server
-    # carries it into the next analysis when only TypeScript documents changed (see successor).
-    CARRIED = (
-        "_pyprojects", "_py", "root_pyproject", "settings", "era_info", "_indexed", "python_file_index",
-        "workspace_table", "member_patterns", "exclude_patterns", "workspace_members", "_member_set",
-        "_uv_workspaces",
-    )
-    CARRIED_MEMO = ("member_projects",)
-
-    def successor(self, fs: FileSystem, ts_trees: dict) -> "Project":
-        """The same app after edits to TypeScript only: disk-derived results are reused."""
-        new = Project(self.root, self.config, fs, self.era_override, self.era_override_source, ts_trees)
-        for key in self.CARRIED:
-            if key in self.__dict__:
-                new.__dict__[key] = self.__dict__[key]
-        memo = self.__dict__.get("_memo", {})
-        new.__dict__["_memo"] = {k: memo[k] for k in self.CARRIED_MEMO if k in memo}
-        return new
-
-    def memo(self, key, compute):
-        """A value derived from the project, computed once per analysis."""
-        cache = self.__dict__.setdefault("_memo", {})
-        if key not in cache:
-            cache[key] = compute()
-        return cache[key]
+    def derive(self, key, compute):
+        """A fact derived from the disk model (``member_projects``, the uv workspaces …), computed once."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def pyproject(self, path: Path) -> PyProject | None:
-        cache = self.__dict__.setdefault("_pyprojects", {})
+        cache = self._pyprojects
         if path in cache:
             return cache[path]
         path = Path(os.path.abspath(path))
@@ -157,16 +146,263 @@ class Project:
 
     @cached_property
     def era_info(self) -> EraInfo:
-        if self.era_override:
-            return detect_era(self.fs, self.root, self.era_override, self.era_override_source)
-        override = self.settings.get("sst-version")
-        return detect_era(self.fs, self.root, override if isinstance(override, str) else None)
+        version, source = stated_version(self.era_override, self.settings.get("sst-version"), self.editor_version)
+        return detect_era(self.fs, self.root, version, source)
 
     @property
     def era(self) -> Era | None:
         return self.era_info.era
 
-    # -- TypeScript ------------------------------------------------------------------------
+    def _inside(self, path: Path) -> bool:
+        try:
+            Path(os.path.abspath(path)).relative_to(self.root)
+            return True
+        except ValueError:
+            return False
+
+    def link_out_on_path(self, rel: str) -> Path | None:
+        """The first link on the way to ``rel`` (root-relative) that leads out of the workspace.
+
+        Only the app's own entries are examined (``lstat`` and the link's target name); nothing
+        behind the link is opened.
+        """
+        current = self.root
+        for part in PurePosixPath(rel).parts:
+            if part in ("", ".", ".."):
+                return None
+            current = current / part
+            if os.path.islink(current) and not self.fs.within_workspace(current):
+                return current
+        return None
+
+    def handler_project(self, py_path: Path) -> PyProject | None:
+        """The nearest pyproject.toml walking up from the handler file, never above the root."""
+        d = py_path.parent
+        while True:
+            pp = self.pyproject(d / "pyproject.toml")
+            if pp is not None:
+                return pp
+            if d == self.root or d == d.parent or not self._inside(d):
+                return None
+            d = d.parent
+
+    def dotted_candidates(self, target: HandlerTarget) -> list[str]:
+        """Handler file paths a dotted module handler probably meant (existing .py files)."""
+        if not target.dotted:
+            return []
+        parts = target.file_part.split(".")
+        found: list[str] = []
+        direct = "/".join(parts)
+        if self.fs.is_file(self.root / (direct + ".py")):
+            found.append(direct)
+        # the first part may be a project name (field notes' advice): map it to its directory
+        for member in self.workspace_members:
+            pp = self.pyproject(member / "pyproject.toml")
+            if pp is None or pp.name is None:
+                continue
+            if parts[0] in (dist_dir_name(pp.name), pp.name, pp.normalized):
+                rel = self.rel(member)
+                for rest in (parts[1:], ["src", dist_dir_name(pp.name), *parts[1:]]):
+                    cand = "/".join([rel, *rest])
+                    if cand not in found and self.fs.is_file(self.root / (cand + ".py")):
+                        found.append(cand)
+        return found
+
+    @cached_property
+    def _indexed(self) -> list[Path]:
+        key = ("index", self.root)
+        if key not in self.fs.derived:
+            self.fs.derived[key] = _walk_project(self.root, self.fs, lambda n: n in ("pyproject.toml", "uv.lock") or n.endswith(".py"))
+        return self.fs.derived[key]
+
+    @cached_property
+    def toml_paths(self) -> list[Path]:
+        """The app's pyproject.toml files (its own and its members'), and the root uv.lock.
+
+        Only files of the app: a pyproject.toml read while looking above the root (era C's
+        ancestor workspace) is not one of them, whatever was read before.
+        """
+        out = dict.fromkeys(p for p in self._indexed if p.name == "pyproject.toml")
+        for member in self.workspace_members:
+            out.setdefault(member / "pyproject.toml", None)
+        lock = self.root / "uv.lock"
+        if lock in self._indexed:
+            out[lock] = None
+        return list(out)
+
+    @cached_property
+    def python_file_index(self) -> list[str]:
+        """Every .py file of the app, as a root-relative posix path."""
+        return [self.rel(p) for p in self._indexed if p.suffix == ".py"]
+
+    @cached_property
+    def workspace_table(self) -> dict | None:
+        rp = self.root_pyproject
+        if rp is None or not rp.ok:
+            return None
+        ws = rp.doc.get("tool", "uv", "workspace")
+        return ws if isinstance(ws, dict) else None
+
+    @cached_property
+    def member_patterns(self) -> list[str]:
+        ws = self.workspace_table or {}
+        m = ws.get("members")
+        return [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
+
+    @cached_property
+    def exclude_patterns(self) -> list[str]:
+        ws = self.workspace_table or {}
+        m = ws.get("exclude")
+        return [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
+
+    def glob_dirs(self, pattern: str) -> list[Path]:
+        """Directories a uv ``members`` / ``exclude`` glob matches (relative to the root)."""
+        pattern = pattern.rstrip("/") or "."
+        if pattern.startswith("/") or ".." in PurePosixPath(pattern).parts:
+            return []
+        key = ("glob", self.root, pattern)
+        if key not in self.fs.derived:
+            self.fs.derived[key] = self._glob_dirs(pattern)
+        return self.fs.derived[key]
+
+    def _glob_dirs(self, pattern: str) -> list[Path]:
+        return [p for p in uv_glob(self.root, pattern) if self.fs.is_dir(p)]
+
+    @cached_property
+    def workspace_members(self) -> list[Path]:
+        """Member directories: matched by ``members``, not by ``exclude``, holding a pyproject.toml.
+
+        The root itself is always a member when it is a workspace root.
+        """
+        excluded = {p for pat in self.exclude_patterns for p in self.glob_dirs(pat)}
+        out: dict[Path, None] = {}
+        for pat in self.member_patterns:
+            for d in self.glob_dirs(pat):
+                # uv skips hidden directories a glob matches
+                if d not in excluded and not d.name.startswith(".") and self.fs.is_file(d / "pyproject.toml"):
+                    out.setdefault(d, None)
+        return list(out)
+
+    @cached_property
+    def _member_set(self) -> frozenset:
+        """Member directories, as written and as the folders they really are.
+
+        A folder reached through a symbolic link inside the app (``functions -> packages/functions``)
+        is the same project for uv as its target: ``uv export --package`` finds it by name.
+        """
+        real = {Path(os.path.realpath(d)) for d in self.workspace_members if self.fs.within_workspace(d)}
+        return frozenset(self.workspace_members) | real
+
+    def is_member(self, directory: Path) -> bool:
+        directory = Path(os.path.abspath(directory))
+        if directory == self.root and self.workspace_table is not None:
+            return True
+        if directory in self._member_set:
+            return True
+        return self.fs.within_workspace(directory) and Path(os.path.realpath(directory)) in self._member_set
+
+    def era_c_workspace_root(self, project_dir: Path) -> Path | None:
+        """Era C: the nearest ancestor (≤ 5 levels above) whose pyproject has workspace members."""
+        d = project_dir.parent
+        for _ in range(5):
+            pp = self.pyproject(d / "pyproject.toml") if self.fs.within_workspace(d) else None
+            if pp is not None and pp.ok and isinstance(pp.doc.get("tool", "uv", "workspace", "members"), list):
+                return d
+            if d == d.parent:
+                break
+            d = d.parent
+        return None
+
+    def python_module(self, path: Path) -> PythonModule | None:
+        cache = self._python
+        if path not in cache:
+            text = self.fs.read_text(path)
+            cache[path] = _read_module(text) if text is not None else None
+        return cache[path]
+
+    def admitted_python_minors(self, project: PyProject | None) -> list[str] | None:
+        """Python minors the first ``requires-python`` found (the function's project, else the root) admits."""
+        for pp in (project, self.root_pyproject):
+            rp = pp.doc.get("project", "requires-python") if pp is not None and pp.ok else None
+            if isinstance(rp, str):
+                return admitted_minors(rp)
+        return None
+
+    def python_minor(self, project: PyProject | None) -> tuple[str | None, str]:
+        """The Python minor version a function project pins: (``"3.11"`` or None, where from)."""
+        dirs = [project.dir] if project is not None else []
+        if self.root not in dirs:
+            dirs.append(self.root)
+        for d in dirs:
+            text = self.fs.read_text(d / ".python-version")
+            if text:
+                m = re.match(r"\s*(?:cpython-)?(3)\.(\d+)", text)
+                if m:
+                    return f"{m.group(1)}.{m.group(2)}", self.rel(d / ".python-version")
+        for pp in [project, self.root_pyproject]:
+            if pp is None or not pp.ok:
+                continue
+            rp = pp.doc.get("project", "requires-python")
+            if isinstance(rp, str):
+                minors = admitted_minors(rp)
+                if len(minors) == 1:
+                    return minors[0], f"requires-python in {self.rel(pp.path)}"
+        return None, ""
+
+
+def _disk(name: str) -> property:
+    return property(lambda self: getattr(self.disk, name), doc=f"The disk model's ``{name}``.")
+
+
+@dataclass(eq=False)
+class Project:
+    """One app: the disk model plus what the TypeScript files SST evaluates define.
+
+    ``fs`` carries the editor's open documents; ``disk`` may be shared with the analysis before
+    (see ``successor``), everything TypeScript-derived is this analysis's own.
+    """
+
+    root: Path
+    config: Path
+    fs: FileSystem
+    era_override: str | None = None  # --sst-version
+    editor_version: str | None = None  # the editor's sstVersion setting
+    ts_trees: dict = field(default_factory=dict)  # path -> tree-sitter tree kept by the server
+    disk: DiskModel | None = None
+
+    def __post_init__(self):
+        if self.disk is None:
+            self.disk = DiskModel(self.root, self.config, self.fs, self.era_override, self.editor_version)
+        self._ts: dict = {}
+
+    rel = _disk("rel")
+    derive = _disk("derive")
+    pyproject = _disk("pyproject")
+    root_pyproject = _disk("root_pyproject")
+    settings = _disk("settings")
+    era_info = _disk("era_info")
+    era = _disk("era")
+    link_out_on_path = _disk("link_out_on_path")
+    handler_project = _disk("handler_project")
+    dotted_candidates = _disk("dotted_candidates")
+    toml_paths = _disk("toml_paths")
+    python_file_index = _disk("python_file_index")
+    workspace_table = _disk("workspace_table")
+    member_patterns = _disk("member_patterns")
+    exclude_patterns = _disk("exclude_patterns")
+    glob_dirs = _disk("glob_dirs")
+    workspace_members = _disk("workspace_members")
+    is_member = _disk("is_member")
+    era_c_workspace_root = _disk("era_c_workspace_root")
+    python_module = _disk("python_module")
+    admitted_python_minors = _disk("admitted_python_minors")
+    python_minor = _disk("python_minor")
+    _inside = _disk("_inside")
+
+    def successor(self, fs: FileSystem, ts_trees: dict) -> "Project":
+        """The same app after edits to TypeScript only: the disk model is shared, the rest rebuilt."""
+        return Project(self.root, self.config, fs, ts_trees=ts_trees, disk=self.disk)
+
     def _resolve_import(self, base: Path, spec: str) -> Path | None:
         target = Path(os.path.normpath(base.parent / spec))
         stem = str(target)
@@ -177,13 +413,6 @@ class Project:
             if c.suffix in TS_EXTENSIONS and self.fs.is_file(c) and self._inside(c):
                 return c
         return None
-
-    def _inside(self, path: Path) -> bool:
-        try:
-            Path(os.path.abspath(path)).relative_to(self.root)
-            return True
-        except ValueError:
-            return False
 
     @cached_property
     def ts_paths(self) -> list[Path]:
@@ -212,7 +441,7 @@ class Project:
         return order
 
     def ts_file(self, path: Path) -> typescript.TsFile | None:
-        cache = self.__dict__.setdefault("_ts", {})
+        cache = self._ts
         if path not in cache:
             text = self.fs.read_text(path)
             if text is None:
@@ -229,7 +458,6 @@ class Project:
     def function_transforms(self) -> list[typescript.RuntimeTransform]:
         return [t for tf in self.ts_files for t in tf.function_transforms]
 
-    # -- handlers --------------------------------------------------------------------------
     def resolve_handler(self, handler: str, base: Path | None = None) -> HandlerTarget:
         base = base or self.root
         text = handler.strip()
@@ -262,32 +490,6 @@ class Project:
                     break
         target.dotted = "/" not in file_part and "." in file_part
         return target
-
-    def link_out_on_path(self, rel: str) -> Path | None:
-        """The first link on the way to ``rel`` (root-relative) that leads out of the workspace.
-
-        Only the app's own entries are examined (``lstat`` and the link's target name); nothing
-        behind the link is opened.
-        """
-        current = self.root
-        for part in PurePosixPath(rel).parts:
-            if part in ("", ".", ".."):
-                return None
-            current = current / part
-            if os.path.islink(current) and not self.fs.within_workspace(current):
-                return current
-        return None
-
-    def handler_project(self, py_path: Path) -> PyProject | None:
-        """The nearest pyproject.toml walking up from the handler file, never above the root."""
-        d = py_path.parent
-        while True:
-            pp = self.pyproject(d / "pyproject.toml")
-            if pp is not None:
-                return pp
-            if d == self.root or d == d.parent or not self._inside(d):
-                return None
-            d = d.parent
 
     def runtime_transform(self, fd: typescript.FunctionDef) -> tuple[typescript.RuntimeTransform | None, str | None]:
         """The transform whose runtime wins for ``fd`` and its label; (None, None) when the argument decides.
@@ -325,8 +527,6 @@ class Project:
 
     def unseen(self) -> list[tuple[Path, Range, str]]:
         """What the analysis could not resolve, per function: (file, range, what) for ``check -v``."""
-        from .zip_layout import copy_files
-
         out: list[tuple[Path, Range, str]] = []
         for fd in self.functions:
             where = (fd.use_file or fd.file, fd.use_range or fd.handler_range)
@@ -345,7 +545,6 @@ class Project:
                 out.append((*where, "layers (their contents are not visible)"))
         return out
 
-    # -- values across files ---------------------------------------------------------------
     def ts_deref(self, file: Path, ref: typescript.Ref, depth: int = 0):
         """(extractor, node) of the value ``ref`` names, as seen from ``file``; None when not found."""
         if depth > 8:
@@ -470,171 +669,6 @@ class Project:
 
     def _dotted_guess(self, target: HandlerTarget) -> bool:
         return bool(self.dotted_candidates(target))
-
-    def dotted_candidates(self, target: HandlerTarget) -> list[str]:
-        """Handler file paths a dotted module handler probably meant (existing .py files)."""
-        if not target.dotted:
-            return []
-        parts = target.file_part.split(".")
-        found: list[str] = []
-        direct = "/".join(parts)
-        if self.fs.is_file(self.root / (direct + ".py")):
-            found.append(direct)
-        # the first part may be a project name (field notes' advice): map it to its directory
-        for member in self.workspace_members:
-            pp = self.pyproject(member / "pyproject.toml")
-            if pp is None or pp.name is None:
-                continue
-            if parts[0] in (dist_dir_name(pp.name), pp.name, pp.normalized):
-                rel = self.rel(member)
-                for rest in (parts[1:], ["src", dist_dir_name(pp.name), *parts[1:]]):
-                    cand = "/".join([rel, *rest])
-                    if cand not in found and self.fs.is_file(self.root / (cand + ".py")):
-                        found.append(cand)
-        return found
-
-    # -- file index -----------------------------------------------------------------------
-    @cached_property
-    def _indexed(self) -> list[Path]:
-        key = ("index", self.root)
-        if key not in self.fs.derived:
-            self.fs.derived[key] = _walk_project(self.root, self.fs, lambda n: n in ("pyproject.toml", "uv.lock") or n.endswith(".py"))
-        return self.fs.derived[key]
-
-    @cached_property
-    def toml_paths(self) -> list[Path]:
-        """Every pyproject.toml and the root uv.lock, as the engine checks them."""
-        out = dict.fromkeys(p for p in self._indexed if p.name == "pyproject.toml")
-        lock = self.root / "uv.lock"
-        if lock in self._indexed:
-            out[lock] = None
-        for p, pp in self.__dict__.get("_pyprojects", {}).items():
-            if pp is not None and isinstance(p, Path) and p.is_absolute():
-                out.setdefault(p, None)
-        return list(out)
-
-    @cached_property
-    def python_file_index(self) -> list[str]:
-        """Every .py file of the app, as a root-relative posix path."""
-        return [self.rel(p) for p in self._indexed if p.suffix == ".py"]
-
-    # -- the uv workspace ------------------------------------------------------------------
-    @cached_property
-    def workspace_table(self) -> dict | None:
-        rp = self.root_pyproject
-        if rp is None or not rp.ok:
-            return None
-        ws = rp.doc.get("tool", "uv", "workspace")
-        return ws if isinstance(ws, dict) else None
-
-    @cached_property
-    def member_patterns(self) -> list[str]:
-        ws = self.workspace_table or {}
-        m = ws.get("members")
-        return [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
-
-    @cached_property
-    def exclude_patterns(self) -> list[str]:
-        ws = self.workspace_table or {}
-        m = ws.get("exclude")
-        return [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
-
-    def glob_dirs(self, pattern: str) -> list[Path]:
-        """Directories a uv ``members`` / ``exclude`` glob matches (relative to the root)."""
-        pattern = pattern.rstrip("/") or "."
-        if pattern.startswith("/") or ".." in PurePosixPath(pattern).parts:
-            return []
-        key = ("glob", self.root, pattern)
-        if key not in self.fs.derived:
-            self.fs.derived[key] = self._glob_dirs(pattern)
-        return self.fs.derived[key]
-
-    def _glob_dirs(self, pattern: str) -> list[Path]:
-        from .uv_workspace import uv_glob  # the one implementation of uv's glob
-
-        return [p for p in uv_glob(self.root, pattern) if self.fs.is_dir(p)]
-
-    @cached_property
-    def workspace_members(self) -> list[Path]:
-        """Member directories: matched by ``members``, not by ``exclude``, holding a pyproject.toml.
-
-        The root itself is always a member when it is a workspace root.
-        """
-        excluded = {p for pat in self.exclude_patterns for p in self.glob_dirs(pat)}
-        out: dict[Path, None] = {}
-        for pat in self.member_patterns:
-            for d in self.glob_dirs(pat):
-                # uv skips hidden directories a glob matches
-                if d not in excluded and not d.name.startswith(".") and self.fs.is_file(d / "pyproject.toml"):
-                    out.setdefault(d, None)
-        return list(out)
-
-    @cached_property
-    def _member_set(self) -> frozenset:
-        """Member directories, as written and as the folders they really are.
-
-        A folder reached through a symbolic link inside the app (``functions -> packages/functions``)
-        is the same project for uv as its target: ``uv export --package`` finds it by name.
-        """
-        real = {Path(os.path.realpath(d)) for d in self.workspace_members if self.fs.within_workspace(d)}
-        return frozenset(self.workspace_members) | real
-
-    def is_member(self, directory: Path) -> bool:
-        directory = Path(os.path.abspath(directory))
-        if directory == self.root and self.workspace_table is not None:
-            return True
-        if directory in self._member_set:
-            return True
-        return self.fs.within_workspace(directory) and Path(os.path.realpath(directory)) in self._member_set
-
-    def era_c_workspace_root(self, project_dir: Path) -> Path | None:
-        """Era C: the nearest ancestor (≤ 5 levels above) whose pyproject has workspace members."""
-        d = project_dir.parent
-        for _ in range(5):
-            pp = self.pyproject(d / "pyproject.toml") if self.fs.within_workspace(d) else None
-            if pp is not None and pp.ok and isinstance(pp.doc.get("tool", "uv", "workspace", "members"), list):
-                return d
-            if d == d.parent:
-                break
-            d = d.parent
-        return None
-
-    # -- Python source and versions --------------------------------------------------------
-    def python_module(self, path: Path) -> PythonModule | None:
-        cache = self.__dict__.setdefault("_py", {})
-        if path not in cache:
-            text = self.fs.read_text(path)
-            cache[path] = _read_module(text) if text is not None else None
-        return cache[path]
-
-    def admitted_python_minors(self, project: PyProject | None) -> list[str] | None:
-        """Python minors the first ``requires-python`` found (the function's project, else the root) admits."""
-        for pp in (project, self.root_pyproject):
-            rp = pp.doc.get("project", "requires-python") if pp is not None and pp.ok else None
-            if isinstance(rp, str):
-                return admitted_minors(rp)
-        return None
-
-    def python_minor(self, project: PyProject | None) -> tuple[str | None, str]:
-        """The Python minor version a function project pins: (``"3.11"`` or None, where from)."""
-        dirs = [project.dir] if project is not None else []
-        if self.root not in dirs:
-            dirs.append(self.root)
-        for d in dirs:
-            text = self.fs.read_text(d / ".python-version")
-            if text:
-                m = re.match(r"\s*(?:cpython-)?(3)\.(\d+)", text)
-                if m:
-                    return f"{m.group(1)}.{m.group(2)}", self.rel(d / ".python-version")
-        for pp in [project, self.root_pyproject]:
-            if pp is None or not pp.ok:
-                continue
-            rp = pp.doc.get("project", "requires-python")
-            if isinstance(rp, str):
-                minors = admitted_minors(rp)
-                if len(minors) == 1:
-                    return minors[0], f"requires-python in {self.rel(pp.path)}"
-        return None, ""
 
 
 # Parsed files are pure functions of their text: kept across analyses (a server re-analyses on

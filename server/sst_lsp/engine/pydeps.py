@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from .positions import Range
+from .positions import LineIndex, Position, Range, utf16_len
 
 
 def parse_requirement(text) -> Requirement | None:
@@ -72,7 +73,7 @@ def optional_dependencies(pp) -> dict[str, list[Requirement]]:
 
 def member_projects(project) -> dict[str, object]:
     """Normalised project name -> PyProject for every workspace member, the root included."""
-    return project.memo("member_projects", lambda: _member_projects(project))
+    return project.derive("member_projects", lambda: _member_projects(project))
 
 
 def _member_projects(project) -> dict[str, object]:
@@ -155,8 +156,6 @@ def _marker_key(marker: str | None, extra: str | None = None) -> tuple:
 
 def requirement_key(name: str, extras=(), specifier: str = "", marker: str | None = None, extra: str | None = None, has_source: bool = False) -> tuple:
     """A comparable form of one requirement. With a uv source the version is not recorded."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     spec = ""
     if not has_source and specifier:
         try:
@@ -259,8 +258,6 @@ class TxtRequirement:
 
 def read_requirements_txt(text: str) -> list[TxtRequirement]:
     """The plain requirements of a requirements file: options, ``-r``/``-e``, comments skipped."""
-    from .positions import LineIndex, Position, utf16_len
-
     index = LineIndex(text)
     out: list[TxtRequirement] = []
     logical = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .era import newest_admitted
 from .model import Severity
 
 KEYS = ("select", "ignore", "severity", "sst-version", "debounce-ms")
@@ -86,8 +87,6 @@ def parse_settings(raw, codes) -> tuple[Settings, list[Problem]]:
                 except ValueError:
                     problems.append(Problem((key, code), f'unknown severity "{sev}" for {code} (use error, warning, info or hint)'))
         elif name == "sst-version":
-            from .era import newest_admitted
-
             if not isinstance(value, str) or newest_admitted(value) is None:
                 problems.append(Problem((key,), f'"sst-version" must be an SST version or npm range such as "3.17.0" or "^4", not {value!r}'))
             else:

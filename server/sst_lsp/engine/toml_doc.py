@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from .positions import LineIndex, Range, ZERO_RANGE
+from .positions import LineIndex, Position, Range, ZERO_RANGE, utf16_len
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -186,8 +186,6 @@ class TomlDocument:
             return None
         line = node.start_point[0]
         text = self.index.line_text(line).rstrip("\r")
-        from .positions import Position, utf16_len
-
         return Range(Position(line, 0), Position(line, utf16_len(text)))
 
     def best_range(self, *path) -> Range:

@@ -177,12 +177,19 @@ class TsFile:
     function_transforms: list[RuntimeTransform] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)  # relative module specifiers it loads
     extractor: object | None = field(default=None, repr=False)  # evaluates exports for other files
+    _derived: dict = field(default_factory=dict, repr=False)
     has_errors: bool = False
     tree: object | None = field(default=None, repr=False)  # the tree-sitter tree, for rules that walk it
 
     @property
     def src(self) -> bytes:
         return self.text.encode("utf-8")
+
+    def derive(self, key: str, compute):
+        """A fact derived from this file's text (its components, its config), computed once."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
 
 # -- helpers on nodes --------------------------------------------------------------------

@@ -243,9 +243,10 @@ def discover(project, root_pp) -> Workspace | None:
 
 def workspaces(project) -> list[Workspace]:
     """The root's workspace, then every other ``pyproject.toml`` of the app that declares one."""
-    cached = project.__dict__.get("_uv_workspaces")
-    if cached is not None:
-        return cached
+    return project.derive("uv_workspaces", lambda: _workspaces(project))
+
+
+def _workspaces(project) -> list[Workspace]:
     out: list[Workspace] = []
     candidates = [project.root / "pyproject.toml"] + [p for p in project.toml_paths if p.name == "pyproject.toml"]
     seen: set[Path] = set()
@@ -257,7 +258,6 @@ def workspaces(project) -> list[Workspace]:
         ws = discover(project, project.pyproject(path))
         if ws is not None:
             out.append(ws)
-    project.__dict__["_uv_workspaces"] = out
     return out
 
 

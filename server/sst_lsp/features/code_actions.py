@@ -10,7 +10,7 @@ from lsprotocol import types
 from ..engine.model import Safety, Violation
 from ..engine.positions import Position, Range
 from ..engine.suppressions import suppression_fix
-from .convert import to_lsp_range, uri
+from .convert import path_of, to_lsp_range, uri
 
 FIX_ALL_KIND = "source.fixAll.sst-lsp"
 
@@ -125,3 +125,14 @@ def _overlaps(a: Range, b: Range) -> bool:
     if a.start == a.end == b.start == b.end:
         return True  # two insertions at one point would interleave
     return a.start < b.end and b.start < a.end
+
+
+def code_action(ls, params: types.CodeActionParams):
+    """Quick fixes and suppressions for the diagnostics in the request, and fix-all for the file."""
+    path = path_of(params.text_document.uri)
+    if path is None:
+        return None
+    actions = quick_fixes(params)
+    actions += suppress_actions(params, path, ls.session.text_of(path))
+    actions += fix_all(params, ls.session.violations_for(path))
+    return actions or None

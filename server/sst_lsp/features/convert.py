@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
 from ..engine.model import Severity, Violation
 from ..engine.positions import Position, Range
+from ..rule_docs import rule_doc_uri
 
 SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -29,8 +32,15 @@ def uri(path: Path) -> str:
     return path.as_uri()
 
 
+def path_of(uri: str) -> Path | None:
+    """The file a ``file:`` URI names (None for any other scheme)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(os.path.abspath(unquote(parsed.path)))
+
+
 def to_diagnostic(v: Violation) -> types.Diagnostic:
-    from ..rules.registry import rule_doc_uri
 
     data = None
     if v.fix is not None:

@@ -16,7 +16,7 @@ from lsprotocol import types
 from ..engine import navigation as nav
 from ..engine.positions import Position
 from ..engine.project import TS_EXTENSIONS, Project
-from .convert import to_lsp_range
+from .convert import path_of, to_lsp_range
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,12 @@ def project_for(ls, path: Path) -> Project | None:
     """The app ``path`` belongs to, seen through the server's open documents (TypeScript files only)."""
     if path.suffix not in TS_EXTENSIONS:
         return None
-    root = ls.root_for(path)
+    root = ls.session.root_for(path)
     # the server's own view: overlays, trees and the editor's sstVersion setting
-    return ls.make_project(root) if root is not None else None
+    return ls.session.make_project(root) if root is not None else None
 
 
 def _path(uri: str) -> Path | None:
-    from ..server import path_of
-
     return path_of(uri)
 
 

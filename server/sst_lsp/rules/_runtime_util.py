@@ -12,6 +12,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from ..engine.components import container_option
 from ..engine.model import Severity
 from ..engine.positions import Position, Range
 from ..engine.project import admitted_minors
@@ -59,8 +60,6 @@ def runtime_site(project, pf) -> RuntimeSite | None:
 
 def is_container(pf) -> bool:
     """``python: { container }``: the image's own Python runs the code and installs the wheels (SST403)."""
-    from ..engine.components import container_option
-
     opt = container_option(pf.fd.pairs)
     return opt is not None and opt.enabled
 

@@ -11,11 +11,13 @@ import logging
 import pkgutil
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
 from ..engine.project import Project
+from ..rule_docs import rule_doc_uri
 
 log = logging.getLogger(__name__)
 
@@ -114,25 +116,15 @@ def lowered(r: Rule, v: Violation) -> Violation:
     return v
 
 
-def rule_doc_uri(code: str) -> str:
-    """A link to the rule's page shipped inside the package."""
-    from pathlib import Path
-
-    page = Path(__file__).resolve().parent.parent / "docs" / "rules" / f"{code}.md"
-    return page.as_uri()
-
-
 _LOADED: dict[str, Rule] = {}
 
 
 def load_all() -> dict[str, Rule]:
     """Every rule, by code (the rule modules are imported once)."""
     if not _LOADED or len(_LOADED) != len(RULES):
-        from .. import rules as pkg
-
-        for info in pkgutil.iter_modules(pkg.__path__):
+        for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
             if info.name.startswith("sst"):
-                importlib.import_module(f"{pkg.__name__}.{info.name}")
+                importlib.import_module(f"{__package__}.{info.name}")
         _LOADED.clear()
         _LOADED.update(sorted(RULES.items()))
     return dict(_LOADED)

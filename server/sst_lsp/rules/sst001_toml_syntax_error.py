@@ -30,15 +30,22 @@ from ..engine.model import Severity, Violation
 from .registry import rule
 
 
+def syntax_error(path, doc) -> Violation | None:
+    """SST001 for a parsed TOML file (``TomlDocument``) that did not parse; None when it did."""
+    if doc.error is None:
+        return None
+    return Violation(
+        "SST001",
+        path,
+        doc.error_range,
+        f"{path.name} is not valid TOML: {doc.error}. uv cannot read it, so SST's build stops at its first uv command.",
+        Severity.ERROR,
+    )
+
+
 @rule("SST001", "toml-syntax-error", Severity.ERROR, eras=ALL_ERAS)
 def check(project):
     for path in project.toml_paths:
         pp = project.pyproject(path)
-        if pp is None or pp.ok:
-            continue
-        yield Violation(
-            "SST001",
-            path,
-            pp.doc.error_range,
-            f"{path.name} is not valid TOML: {pp.doc.error}. uv cannot read it, so SST's build stops at its first uv command.",
-        )
+        if pp is not None and not pp.ok and (v := syntax_error(path, pp.doc)) is not None:
+            yield v

@@ -30,17 +30,16 @@ from __future__ import annotations
 from ..engine.era import ALL_ERAS
 from ..engine.model import Severity, Violation
 from ..engine.positions import ZERO_RANGE
-from .registry import rule
+from ..engine.settings import parse_settings
+from .registry import load_all, rule
 
 
 @rule("SST901", "invalid-configuration", Severity.WARNING, eras=ALL_ERAS)
 def check(project):
-    from ..engine.analysis import project_settings
-
     rp = project.root_pyproject
     if rp is None or not rp.ok:
         return
-    _, problems = project_settings(project)
+    _, problems = parse_settings(project.settings or None, load_all())
     for p in problems:
         path = ("tool", "sst-lsp", *p.key)
         rng = rp.doc.key_range(*path) or rp.doc.value_range(*path) or rp.doc.best_range(*path) or ZERO_RANGE

@@ -1,4 +1,6 @@
-"""Entry points of the engine: analyse one app, or every app under a path.
+"""Running the rules on the engine's model: analyse one app, or every app under a path.
+
+This sits above both the engine (the model) and the rules (which read it).
 
 Order: settings (project file over editor), rules (select / ignore / era), severity overrides,
 then suppression comments (and hints for the ones that silence nothing).
@@ -11,11 +13,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import suppressions
-from .files import FileSystem
-from .model import Violation
-from .project import CONFIG_NAME, Project, find_project_roots
-from .settings import Problem, Settings, parse_settings
+from .engine import suppressions
+from .engine.files import FileSystem
+from .engine.model import Violation
+from .engine.project import CONFIG_NAME, Project, find_project_roots
+from .engine.settings import Problem, Settings, parse_settings
+from .rules.registry import load_all, run_rules
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +33,10 @@ class AppResult:
 
 
 def project_settings(project: Project) -> tuple[Settings, list[Problem]]:
-    from ..rules.registry import load_all
-
     return parse_settings(project.settings or None, load_all())
 
 
 def analyse_project(project: Project, *, select=None, ignore=None, editor: Settings | None = None) -> AppResult:
-    from ..rules.registry import load_all, run_rules
-
     file_settings, problems = project_settings(project)
     settings = file_settings.merged_over(editor or Settings())
     if select is None:
