@@ -18,6 +18,18 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".sst", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build", ".ruff_cache"})
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a folder (``FileSystem.listdir``)."""
+
+    name: str
+    path: Path
+    is_dir: bool
+    is_file: bool
+    is_link: bool
+    outside: bool = False  # a link that leads out of the workspace: never read or entered
+
+
 @dataclass
 class Unreadable:
     path: Path
@@ -197,6 +209,82 @@ class FileSystem:
             return self._stat(Path(os.path.abspath(path)))[1] and self.within_workspace(path)
         except OSError:
             return False
+
+    def read_tail(self, path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, bool] | None:
+        """The bytes of a file that may be larger than the cap (a deploy's event log): all of it,
+        or its last ``limit`` bytes from the first whole line; and whether it is whole."""
+        path = Path(os.path.abspath(path))
+        if not self.is_file(path):
+            return None
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                if size <= limit:
+                    return fh.read(), True
+                fh.seek(size - limit)
+                data = fh.read(limit)
+        except OSError as exc:
+            self._unreadable(path, f"cannot be read ({exc.strerror or exc})")
+            return None
+        return data[data.find(b"\n") + 1 :], False  # the partial first line is dropped
+
+    def listdir(self, path: Path) -> list[Entry]:
+        """The entries of a folder, sorted by name; [] when it is not a folder inside the workspace.
+
+        An entry that is a link out of the workspace is marked ``outside``: a walk does not enter it
+        and reading it records why it is skipped. Kept with the walks and globs (a created or
+        deleted file clears them).
+        """
+        path = Path(os.path.abspath(path))
+        key = ("listdir", path)
+        known = self.derived.get(key)
+        if known is None:
+            known = []
+            if self.is_dir(path):
+                try:
+                    scanned = sorted(os.scandir(path), key=lambda e: e.name)
+                except OSError as exc:
+                    log.info("cannot list %s: %s", path, exc)
+                    scanned = []
+                for e in scanned:
+                    full = Path(e.path)
+                    try:
+                        link = e.is_symlink()
+                        outside = link and not self.within_workspace(full)
+                        known.append(Entry(e.name, full, e.is_dir() and not outside, e.is_file() and not outside, link, outside))
+                    except OSError:
+                        continue
+            self.derived[key] = known
+        return known
+
+    def has_entry(self, path: Path) -> bool:
+        """Is there an entry of that name (whatever it is, even a link out or an unreadable file)?"""
+        path = Path(os.path.abspath(path))
+        return any(e.name == path.name for e in self.listdir(path.parent))
+
+    def walk(self, top: Path, *, skip=SKIP_DIRS, hidden: bool = True):
+        """``os.walk`` through ``listdir``: (folder, subfolder names, file names), top-down.
+
+        Prune by editing the subfolder list in place. Folders in ``skip`` (and, with
+        ``hidden=False``, names starting with ``.``) are not entered; a link is followed only
+        inside the workspace and a folder only once, so a link loop ends.
+        """
+        seen: set[str] = set()
+        stack = [Path(os.path.abspath(top))]
+        while stack:
+            folder = stack.pop()
+            try:
+                real = os.path.realpath(folder)
+            except (OSError, RuntimeError, ValueError):
+                continue
+            if real in seen:
+                continue
+            seen.add(real)
+            entries = self.listdir(folder)
+            dirs = [e.name for e in entries if e.is_dir and e.name not in skip and (hidden or not e.name.startswith("."))]
+            files = [e.name for e in entries if e.is_file or (e.outside and not e.is_dir)]
+            yield folder, dirs, files
+            stack.extend(folder / d for d in reversed(dirs))
 
     def invalidate(self, path: Path | None = None) -> None:
         if path is None:

@@ -24,7 +24,7 @@ from .runtimes import SST_RUNTIME_TYPES
 from .positions import Range
 from .python_source import PythonModule, read_module
 from .toml_doc import TomlDocument
-from .uv_workspace import uv_glob
+from .uv_workspace import Workspace, discover, uv_glob
 from .zip_layout import copy_files, dist_dir_name
 
 log = logging.getLogger(__name__)
@@ -266,22 +266,21 @@ class DiskModel:
         return self.fs.derived[key]
 
     def _glob_dirs(self, pattern: str) -> list[Path]:
-        return [p for p in uv_glob(self.root, pattern) if self.fs.is_dir(p)]
+        return [p for p in uv_glob(self.fs, self.root, pattern) if self.fs.is_dir(p)]
+
+    @cached_property
+    def root_workspace(self) -> Workspace | None:
+        """uv's view of the workspace the root pyproject.toml declares (None when it declares none)."""
+        return discover(self, self.root_pyproject)
 
     @cached_property
     def workspace_members(self) -> list[Path]:
-        """Member directories: matched by ``members``, not by ``exclude``, holding a pyproject.toml.
-
-        The root itself is always a member when it is a workspace root.
-        """
-        excluded = {p for pat in self.exclude_patterns for p in self.glob_dirs(pat)}
-        out: dict[Path, None] = {}
-        for pat in self.member_patterns:
-            for d in self.glob_dirs(pat):
-                # uv skips hidden directories a glob matches
-                if d not in excluded and not d.name.startswith(".") and self.fs.is_file(d / "pyproject.toml"):
-                    out.setdefault(d, None)
-        return list(out)
+        """Member directories, as uv finds them: matched by ``members``, not by ``exclude``, not
+        hidden, holding a pyproject.toml (readable or not)."""
+        ws = self.root_workspace
+        if ws is None:
+            return []
+        return [m.path for e in ws.entries for m in e.matches if m.kind in ("member", "unmanaged", "unreadable")]
 
     @cached_property
     def _member_set(self) -> frozenset:
@@ -388,6 +387,7 @@ class Project:
     toml_paths = _disk("toml_paths")
     python_file_index = _disk("python_file_index")
     workspace_table = _disk("workspace_table")
+    root_workspace = _disk("root_workspace")
     member_patterns = _disk("member_patterns")
     exclude_patterns = _disk("exclude_patterns")
     glob_dirs = _disk("glob_dirs")
@@ -414,17 +414,19 @@ class Project:
                 return c
         return None
 
+    def infra_files(self) -> list[Path]:
+        """sst.config.ts and infra/**/*.ts: where the TypeScript SST evaluates starts."""
+        out = [Path(os.path.abspath(self.config))]
+        for folder, _, files in self.fs.walk(self.root / "infra"):
+            out.extend(folder / f for f in files if f.endswith(TS_EXTENSIONS) and not f.endswith(".d.ts"))
+        return out
+
     @cached_property
     def ts_paths(self) -> list[Path]:
         """sst.config.ts, the files it imports (followed), and infra/**/*.ts."""
         order: list[Path] = []
         seen: set[Path] = set()
-        queue = [self.config]
-        infra = self.root / "infra"
-        if self.fs.is_dir(infra):
-            for dirpath, dirnames, filenames in os.walk(infra):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-                queue.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(TS_EXTENSIONS) and not f.endswith(".d.ts"))
+        queue = self.infra_files()
         while queue:
             p = Path(os.path.abspath(queue.pop(0)))
             if p in seen:
@@ -746,23 +748,9 @@ def find_root_for(path: Path, workspace: Path | None = None) -> Path | None:
 def _walk_project(root: Path, fs: FileSystem, want) -> list[Path]:
     """Files under ``root`` for which ``want(name)`` holds; nested SST apps and tool folders skipped."""
     out: list[Path] = []
-    seen: set[str] = {os.path.realpath(root)}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        if Path(dirpath) != root and CONFIG_NAME in filenames:
+    for folder, dirnames, filenames in fs.walk(root, hidden=False):
+        if folder != root and CONFIG_NAME in filenames:
             dirnames[:] = []
             continue
-        keep = []
-        for d in sorted(dirnames):
-            if d in SKIP_DIRS or d.startswith("."):
-                continue
-            full = os.path.join(dirpath, d)
-            if os.path.islink(full):
-                # a link is followed only when it stays inside the workspace, and only once (no loops)
-                real = os.path.realpath(full)
-                if real in seen or not fs.within_workspace(Path(full)):
-                    continue
-                seen.add(real)
-            keep.append(d)
-        dirnames[:] = keep
-        out.extend(Path(dirpath) / f for f in sorted(filenames) if want(f))
+        out.extend(folder / f for f in filenames if want(f))
     return out

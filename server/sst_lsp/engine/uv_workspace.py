@@ -19,7 +19,6 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .files import SKIP_DIRS
 
 _MAGIC = re.compile(r"[*?\[]")
 MAX_WALK_ENTRIES = 5000
@@ -36,7 +35,7 @@ def _segments(pattern: str) -> list[str] | None:
     return parts
 
 
-def uv_glob(root: Path, pattern: str) -> list[Path]:
+def uv_glob(fs, root: Path, pattern: str) -> list[Path]:
     """Paths (directories and files) a pattern matches under ``root``, sorted like uv's glob.
 
     Unlike Python's ``glob``, ``*`` also matches names starting with ``.`` (uv then skips hidden
@@ -52,31 +51,26 @@ def uv_glob(root: Path, pattern: str) -> list[Path]:
         last = i == len(parts) - 1
         if seg == "**":
             for base in current:
-                nxt.extend(_all_dirs(base))
+                nxt.extend(_all_dirs(fs, base))
         elif not _MAGIC.search(seg):
             for base in current:
                 p = base / seg
-                if p.is_dir() or (last and p.exists()):
+                if fs.is_dir(p) or (last and fs.exists(p)):
                     nxt.append(p)
         else:
             for base in current:
-                try:
-                    entries = sorted(os.scandir(base), key=lambda e: e.name)
-                except OSError:
-                    continue
-                for e in entries:
-                    if fnmatch.fnmatchcase(e.name, seg) and (last or e.is_dir()):
-                        nxt.append(Path(e.path))
+                for e in fs.listdir(base):
+                    if fnmatch.fnmatchcase(e.name, seg) and (last or e.is_dir):
+                        nxt.append(e.path)
         seen: set[Path] = set()
         current = [p for p in nxt if not (p in seen or seen.add(p))]
     return sorted(current) if parts else [root]
 
 
-def _all_dirs(base: Path) -> list[Path]:
+def _all_dirs(fs, base: Path) -> list[Path]:
     out = [base]
-    for dirpath, dirnames, _ in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        out.extend(Path(dirpath) / d for d in dirnames)
+    for dirpath, dirnames, _ in fs.walk(base):
+        out.extend(dirpath / d for d in dirnames)
         if len(out) > MAX_WALK_ENTRIES:
             break
     return out
@@ -87,12 +81,12 @@ def _all_dirs(base: Path) -> list[Path]:
 PYCACHE_PARTS = ("__pycache__",)
 
 
-def _content(d: Path) -> str:
+def _content(fs, d: Path) -> str:
     """"empty" (no file at any depth), "cache" (only __pycache__ / .pyc files) or "files"."""
     found = "empty"
-    for n, (dirpath, dirnames, filenames) in enumerate(os.walk(d)):
+    for n, (dirpath, dirnames, filenames) in enumerate(fs.walk(d, skip=())):
         for f in filenames:
-            if not _is_cache_file(Path(dirpath) / f):
+            if not _is_cache_file(dirpath / f):
                 return "files"
             found = "cache"
         if n > MAX_WALK_ENTRIES:
@@ -200,7 +194,7 @@ def discover(project, root_pp) -> Workspace | None:
     members = members if isinstance(members, list) else []
     exclude = [x for x in ws.get("exclude", []) if isinstance(x, str)] if isinstance(ws.get("exclude"), list) else []
     base = root_pp.dir
-    excluded = {p for pat in exclude for p in uv_glob(base, pat)}
+    excluded = {p for pat in exclude for p in uv_glob(project.fs, base, pat)}
     cache_ignored = None
     seen: set[Path] = {base}
     entries: list[MemberEntry] = []
@@ -209,27 +203,29 @@ def discover(project, root_pp) -> Workspace | None:
         entries.append(entry)
         if not isinstance(pattern, str):
             continue
-        for path in uv_glob(base, pattern):
+        for path in uv_glob(project.fs, base, pattern):
             if path in seen:
                 continue
             seen.add(path)
             if path in excluded:
                 entry.matches.append(Match(path, "excluded"))
                 continue
-            pp = project.pyproject(path / "pyproject.toml") if path.is_dir() else None
-            if pp is None and (path / "pyproject.toml").is_file():
+            is_dir = project.fs.is_dir(path)
+            if is_dir and path.name.startswith("."):
+                entry.matches.append(Match(path, "hidden"))  # uv skips hidden folders (a .venv)
+                continue
+            pp = project.pyproject(path / "pyproject.toml") if is_dir else None
+            if pp is None and project.fs.has_entry(path / "pyproject.toml"):
                 entry.matches.append(Match(path, "unreadable"))  # SST002 reports it
                 continue
             if pp is not None:
                 managed = pp.doc.get("tool", "uv", "managed") if pp.ok else None
                 entry.matches.append(Match(path, "unmanaged" if managed is False else "member", pp))
                 continue
-            if not path.is_dir():
+            if not is_dir:
                 entry.matches.append(Match(path, "file"))
-            elif path.name.startswith("."):
-                entry.matches.append(Match(path, "hidden"))
             else:
-                content = _content(path)
+                content = _content(project.fs, path)
                 if content == "empty":
                     entry.matches.append(Match(path, "empty"))
                 elif content == "cache":
@@ -247,10 +243,9 @@ def workspaces(project) -> list[Workspace]:
 
 
 def _workspaces(project) -> list[Workspace]:
-    out: list[Workspace] = []
-    candidates = [project.root / "pyproject.toml"] + [p for p in project.toml_paths if p.name == "pyproject.toml"]
-    seen: set[Path] = set()
-    for path in candidates:
+    out: list[Workspace] = [project.root_workspace] if project.root_workspace is not None else []
+    seen: set[Path] = {Path(os.path.abspath(project.root / "pyproject.toml"))}
+    for path in (p for p in project.toml_paths if p.name == "pyproject.toml"):
         path = Path(os.path.abspath(path))
         if path in seen:
             continue
@@ -334,26 +329,35 @@ def hatch_default_candidates(name: str) -> list[str]:
     return out
 
 
-def hatch_default_selection(project_dir: Path, name: str) -> str | None:
+def hatch_default_selection(fs, project_dir: Path, name: str) -> str | None:
     """What hatchling's default wheel file selection finds (a root-relative path), or None.
 
     hatchling (``WheelBuilderConfig.default_file_selection_options``), for each candidate name:
     ``<name>/__init__.py``, ``src/<name>/__init__.py``, ``<name>.py``, then exactly one
     ``*/<name>/__init__.py``. A folder without ``__init__.py`` is not found.
     """
-    import glob
-
     for cand in hatch_default_candidates(name):
-        if (project_dir / cand / "__init__.py").is_file():
+        if fs.is_file(project_dir / cand / "__init__.py"):
             return cand
-        if (project_dir / "src" / cand / "__init__.py").is_file():
+        if fs.is_file(project_dir / "src" / cand / "__init__.py"):
             return f"src/{cand}"
-        if (project_dir / f"{cand}.py").is_file():
+        if fs.is_file(project_dir / f"{cand}.py"):
             return f"{cand}.py"
-        found = glob.glob(os.path.join(glob.escape(str(project_dir)), "*", glob.escape(cand), "__init__.py"))
+        found = [e.name for e in fs.listdir(project_dir) if e.is_dir and fs.is_file(e.path / cand / "__init__.py")]
         if len(found) == 1:
-            return Path(found[0]).parent.relative_to(project_dir).parts[0]
+            return found[0]
     return None
+
+
+def hatch_finds_files(fs, pp, name: str) -> bool:
+    """Would hatchling find files for the wheel of ``pp`` were its project named ``name``?
+
+    Explicit ``packages`` / ``only-include`` / ``include`` settings decide themselves; otherwise
+    the default selection must find a package or module of that name.
+    """
+    if not uses_hatchling(pp) or hatch_wheel_options(pp):
+        return True
+    return hatch_default_selection(fs, pp.dir, name) is not None
 
 
 def hatch_wheel_options(pp) -> dict[str, object]:

@@ -38,10 +38,8 @@ import os
 from pathlib import Path
 
 from ..engine.era import ALL_ERAS
-from ..engine.files import SKIP_DIRS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
-from ..engine.project import TS_EXTENSIONS
 from .registry import rule
 
 # consequences, by kind of file, of sst-lsp not reading it
@@ -55,12 +53,7 @@ _SKIPPED = {
 
 def _ts_candidates(project) -> list[Path]:
     """Every TypeScript file the analysis would load, readable or not (see Project.ts_paths)."""
-    out: list[Path] = [Path(os.path.abspath(project.config))]
-    infra = project.root / "infra"
-    if project.fs.is_dir(infra):
-        for dirpath, dirnames, filenames in os.walk(infra):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-            out.extend(Path(os.path.abspath(Path(dirpath) / f)) for f in sorted(filenames) if f.endswith(TS_EXTENSIONS) and not f.endswith(".d.ts"))
+    out: list[Path] = project.infra_files()
     for tf in project.ts_files:
         for spec in tf.imports:
             target = project._resolve_import(tf.path, spec)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from pathlib import Path
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
@@ -46,13 +47,8 @@ from .registry import rule
 def _archive_has_python(project, tf, archive: str | None) -> bool:
     if not archive:
         return False
-    folder = os.path.normpath(os.path.join(project.root, archive))
-    if not project.fs.is_dir(__import__("pathlib").Path(folder)):
-        return False
-    try:
-        return any(name.endswith(".py") for name in os.listdir(folder))
-    except OSError:
-        return False
+    folder = Path(os.path.normpath(os.path.join(project.root, archive)))
+    return any(e.is_file and e.name.endswith(".py") for e in project.fs.listdir(folder))
 
 
 @rule("SST101", "raw-lambda-function", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE)

@@ -44,6 +44,7 @@ from pathlib import PurePosixPath
 
 from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
+from ..engine.uv_workspace import hatch_finds_files
 from ..engine.zip_layout import copy_files, deployed_file, dist_dir_name, zip_path
 from .registry import rule
 
@@ -66,23 +67,6 @@ def _reason(project, pf, name: str) -> str:
     if parts[0] != norm:
         return f'its folder {rel_dir}/ differs from {norm}/, the folder SST unpacks the project into (from name = "{name}")'
     return f"src-layout code must sit in {rel_dir}/src/{norm}/"
-
-
-def _still_builds(project, pp, new_name: str) -> bool:
-    """Would the build backend still find the package after renaming the project to ``new_name``?
-
-    Hatchling's default selection looks for ``src/<name>/``, ``<name>/`` or ``<name>.py``; a rename
-    that leaves the code elsewhere makes ``uv sync`` fail with "Unable to determine which files to
-    ship inside the wheel", so the rename alone would not fix the app.
-    """
-    backend = pp.doc.get("build-system", "build-backend")
-    if backend != "hatchling.build":
-        return True
-    wheel = pp.doc.get("tool", "hatch", "build", "targets", "wheel")
-    if isinstance(wheel, dict) and (wheel.get("packages") or wheel.get("only-include") or wheel.get("include")):
-        return True
-    norm = dist_dir_name(new_name)
-    return any(project.fs.exists(p) for p in (pp.dir / "src" / norm, pp.dir / norm, pp.dir / f"{norm}.py"))
 
 
 @rule("SST106", "handler-package-mismatch", Severity.ERROR, eras={Era.B}, fix=Safety.UNSAFE, relies_on=('bundle', 'copyFiles'))
@@ -117,7 +101,7 @@ def check(project):
         dir_name = pp.dir.name
         fix = None
         name_range = pp.doc.value_range("project", "name")
-        if pp.dir != project.root and mismatch(project, pf, dir_name) is None and name_range is not None and _still_builds(project, pp, dir_name):
+        if pp.dir != project.root and mismatch(project, pf, dir_name) is None and name_range is not None and hatch_finds_files(project.fs, pp, dir_name):
 
             def rename(doc, new=dir_name):
                 doc["project"]["name"] = new

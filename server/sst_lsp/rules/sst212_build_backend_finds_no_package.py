@@ -43,7 +43,6 @@ ships and how it is imported (`import <dir>`), so review it; adding an `__init__
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tomlkit
@@ -51,29 +50,22 @@ import tomlkit
 from ..engine.era import ALL_ERAS
 from ..engine.files import SKIP_DIRS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
-from ..engine.uv_workspace import hatch_default_candidates, hatch_default_selection, hatch_wheel_options, uses_hatchling, workspaces
+from ..engine.uv_workspace import hatch_default_candidates, hatch_finds_files, workspaces
 from .registry import rule
 
 NOT_PACKAGES = SKIP_DIRS | {"tests", "test", "docs", "scripts"}
 
 
-def _has_python(d: Path) -> bool:
-    for dirpath, dirnames, filenames in os.walk(d):
-        dirnames[:] = [x for x in dirnames if x not in SKIP_DIRS and not x.startswith(".")]
-        if any(f.endswith(".py") for f in filenames):
-            return True
-    return False
+def _has_python(fs, d: Path) -> bool:
+    return any(f.endswith(".py") for _, _, files in fs.walk(d, hidden=False) for f in files)
 
 
-def _code_dirs(base: Path) -> list[str]:
-    try:
-        names = sorted(e.name for e in os.scandir(base) if e.is_dir())
-    except OSError:
-        return []
-    return [n for n in names if n not in NOT_PACKAGES and not n.startswith(".") and not n.endswith(".egg-info") and _has_python(base / n)]
+def _code_dirs(fs, base: Path) -> list[str]:
+    names = [e.name for e in fs.listdir(base) if e.is_dir]
+    return [n for n in names if n not in NOT_PACKAGES and not n.startswith(".") and not n.endswith(".egg-info") and _has_python(fs, base / n)]
 
 
-def package_folder(pp, handler_files: list[Path]) -> str | None:
+def package_folder(fs, pp, handler_files: list[Path]) -> str | None:
     """The one folder to list in ``packages`` (project-relative), or None when it is not clear."""
     tops = set()
     for f in handler_files:
@@ -89,10 +81,10 @@ def package_folder(pp, handler_files: list[Path]) -> str | None:
     if tops:
         return None
     src = pp.dir / "src"
-    if src.is_dir():
-        dirs = _code_dirs(src)
+    if fs.is_dir(src):
+        dirs = _code_dirs(fs, src)
         return f"src/{dirs[0]}" if len(dirs) == 1 else None
-    dirs = _code_dirs(pp.dir)
+    dirs = _code_dirs(fs, pp.dir)
     return dirs[0] if len(dirs) == 1 else None
 
 
@@ -123,12 +115,10 @@ def _projects(project) -> list:
 @rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
 def check(project):
     for pp in _projects(project):
-        if not pp.ok or not uses_hatchling(pp) or pp.name is None or hatch_wheel_options(pp):
-            continue
-        if hatch_default_selection(pp.dir, pp.name) is not None:
+        if not pp.ok or pp.name is None or hatch_finds_files(project.fs, pp, pp.name):
             continue
         handlers = [pf for pf in project.python_functions if pf.project is pp and pf.target.py_path is not None]
-        folder = package_folder(pp, [pf.target.py_path for pf in handlers])
+        folder = package_folder(project.fs, pp, [pf.target.py_path for pf in handlers])
         fix = None
         if folder is not None:
             edit = pp.doc.edit(add_packages(folder))
@@ -136,7 +126,7 @@ def check(project):
                 fix = Fix(f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"]', Safety.UNSAFE, (TextEdit(pp.path, *edit),))
         names = " or ".join(sorted(hatch_default_candidates(pp.name)))
         looked = ", ".join(f"{n}/__init__.py, src/{n}/__init__.py, {n}.py, */{n}/__init__.py" for n in hatch_default_candidates(pp.name))
-        src_pkg = next((f"src/{n}" for n in hatch_default_candidates(pp.name) if (pp.dir / "src" / n).is_dir()), None)
+        src_pkg = next((f"src/{n}" for n in hatch_default_candidates(pp.name) if project.fs.is_dir(pp.dir / "src" / n)), None)
         note = f" ({src_pkg}/ exists but has no __init__.py, so hatchling does not count it)" if src_pkg else ""
         advice = f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"].' if folder else (
             "Add [tool.hatch.build.targets.wheel] packages = [...] naming the folder that holds the code."

@@ -31,13 +31,11 @@ No fix: the cause is in the cloud or in the code, not in the log.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 from ..engine.config_file import analyse_config
 from ..engine.era import ALL_ERAS
-from ..engine.files import MAX_FILE_BYTES
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE, Range
 from .registry import rule
@@ -68,41 +66,17 @@ def clean(message: str) -> str:
 
 def read_tail(fs, path: Path) -> tuple[list[str], int] | None:
     """The lines of ``path`` (the last MAX_FILE_BYTES of it when larger) and the number of the first one."""
-    if not fs.within_workspace(path):
+    found = fs.read_tail(path)
+    if found is None:
         return None
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            if size > MAX_FILE_BYTES:
-                fh.seek(size - MAX_FILE_BYTES)
-                data = fh.read(MAX_FILE_BYTES)
-                data = data[data.find(b"\n") + 1 :]  # drop the partial first line
-                first = None
-            else:
-                data = fh.read()
-                first = 0
-    except OSError:
-        return None
+    data, whole = found
     lines = data.decode("utf-8", errors="replace").split("\n")
-    return lines, (first if first is not None else -1)
+    return lines, (0 if whole else -1)
 
 
 def eventlogs(project) -> list[Path]:
     base = project.root / ".sst" / "pulumi"
-    try:
-        entries = sorted(os.scandir(base), key=lambda e: e.name)
-    except OSError:
-        return []
-    out = []
-    for entry in entries:
-        try:
-            if entry.is_dir():
-                p = Path(entry.path) / "eventlog.json"
-                if p.is_file():
-                    out.append(p)
-        except OSError:
-            continue
-    return out
+    return [e.path / "eventlog.json" for e in project.fs.listdir(base) if e.is_dir and project.fs.is_file(e.path / "eventlog.json")]
 
 
 def errors_in(lines: list[str]):
