@@ -2,9 +2,7 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SERVER_DIR = REPO / "server"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SERVER_DIR = Path(__file__).resolve().parent.parent / "server"
 
 if str(SERVER_DIR) not in sys.path:
     sys.path.insert(0, str(SERVER_DIR))

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-REPO = Path(__file__).resolve().parent.parent
-BASE = REPO / "tests" / "fixtures" / "SST202" / "not-member"  # root pyproject + a member + a handler
-BROKEN_APP = REPO / "examples" / "broken-app"
+from helpers import BROKEN_APP, FIXTURES
+
+BASE = FIXTURES / "SST202" / "not-member"  # root pyproject + a member + a handler
 TEN_MB = 10 * 1024 * 1024
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from helpers import BROKEN_APP, FIXTURES, copy_app, snapshot
 from sst_lsp import cli, fixer
 from sst_lsp.analysis import analyse_path
 from sst_lsp.engine.model import Fix, Safety, Severity, TextEdit, Violation
@@ -20,24 +19,13 @@ from sst_lsp.engine.positions import LineIndex
 
 NOT_MEMBER = FIXTURES / "SST202" / "not-member"
 NO_BUILD = FIXTURES / "SST203" / "no-build-system"
-BROKEN_APP = REPO / "examples" / "broken-app"
 CASES = [(NOT_MEMBER, "SST202", "pyproject.toml"), (NO_BUILD, "SST203", "functions/pyproject.toml")]
-
-
-def copy_app(src: Path, dest_dir: Path) -> Path:
-    dest = dest_dir / src.name
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", "node_modules"))
-    return dest
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = cli.main(["check", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def codes(capsys, app: Path) -> list[str]:
@@ -153,8 +141,6 @@ def test_file_changed_between_read_and_write_is_not_overwritten(tmp_path, capsys
 
 
 def test_broken_app_fix_then_nothing_left_to_fix(tmp_path, capsys):
-    if not BROKEN_APP.is_dir():
-        pytest.skip("examples/broken-app is not there")
     app = copy_app(BROKEN_APP, tmp_path)
     status, diff, _ = run(capsys, str(app), "--diff")
     assert status == 1 and diff.startswith("--- a/")

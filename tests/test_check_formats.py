@@ -10,25 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from helpers import BROKEN_APP, FIXTURES, copy_app
 from sst_lsp import cli, fixer, output
 from sst_lsp.engine.model import Severity, Violation
 from sst_lsp.engine.positions import Position, Range
 
 NOT_MEMBER = FIXTURES / "SST202" / "not-member"
 NO_BUILD = FIXTURES / "SST203" / "no-build-system"
-BROKEN_APP = REPO / "examples" / "broken-app"
 DIAG_LINE = re.compile(r"^([^\s:]+):(\d+):(\d+): (SST\d{3})( \[\*\])? (.+)$")
 GITHUB_LINE = re.compile(
     r"^::(?P<level>error|warning|notice) file=(?P<file>[^,]*),line=(?P<line>\d+),col=(?P<col>\d+),"
     r"endLine=(?P<end_line>\d+),endColumn=(?P<end_col>\d+),title=(?P<title>[^,:]*)::(?P<message>.*)$"
 )
-
-
-def copy_app(src: Path, dest_dir: Path) -> Path:
-    dest = dest_dir / src.name
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", "node_modules"))
-    return dest
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -39,13 +32,14 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def apps(tmp_path, monkeypatch):
-    """Copies of the two fixtures (and examples/broken-app when present) under tmp_path, the cwd."""
+    """Copies of the two fixtures and examples/broken-app under tmp_path, the cwd."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    found = {"not-member": copy_app(NOT_MEMBER, tmp_path), "no-build-system": copy_app(NO_BUILD, tmp_path)}
-    if BROKEN_APP.is_dir():
-        found["broken-app"] = copy_app(BROKEN_APP, tmp_path)
-    return found
+    return {
+        "not-member": copy_app(NOT_MEMBER, tmp_path),
+        "no-build-system": copy_app(NO_BUILD, tmp_path),
+        "broken-app": copy_app(BROKEN_APP, tmp_path),
+    }
 
 
 def _json(capsys, *args: str) -> list[dict]:

@@ -13,7 +13,7 @@ def test_rule_pages_are_fresh():
 
 
 def test_readme_rules_table_is_fresh():
-    from conftest import REPO
+    from helpers import REPO
     from sst_lsp.docs import README_END, README_START, render_readme_table
 
     text = (REPO / "README.md").read_text(encoding="utf-8")

@@ -479,10 +479,24 @@ def test_file_truncated_mid_string():
     assert "functions/a.handler" in by_handler(tf)
 
 
-@pytest.mark.parametrize("cut", [10, 40, 75, 120])
-def test_any_truncation_does_not_raise(cut):
+@pytest.mark.parametrize("cut", range(0, 200, 7))
+def test_any_truncation_gives_what_is_written_so_far(cut):
     text = CONFIG % '    new sst.aws.Function("A", { handler: "functions/a.handler", runtime: "python3.12", vpc: { subnets } });'
-    ts(text[:cut])
+    part = text[:cut]
+    tf = ts(part)
+    lines = part.split("\n")
+    for fd in tf.functions:
+        # a handler is only what the text holds so far, and its range is inside the text
+        assert fd.handler is None or fd.handler in part
+        r = fd.handler_range
+        assert 0 <= r.start.line <= r.end.line < len(lines)
+        assert r.end.character <= len(lines[r.end.line])
+        if fd.handler_lit is not None:
+            assert fd.handler_lit.value == fd.handler
+    # never a half-typed handler: the string is complete or not taken at all
+    assert {fd.handler for fd in tf.functions} <= {"functions/a.handler", None}
+    if 'handler: "functions/a.handler"' not in part:
+        assert all(fd.handler is None for fd in tf.functions)
 
 
 def test_handler_range_after_emoji_on_same_line():

@@ -18,7 +18,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import FIXTURES, server_env
+from conftest import server_env
+from helpers import FIXTURES
 from helpers import BROKEN_APP
 from lsp_helpers import codes, make_client, start_in, wait_for_diagnostics
 from sst_lsp import cli

@@ -7,7 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES
+from helpers import FIXTURES
 from sst_lsp import fixer
 from sst_lsp.analysis import analyse_path
 

@@ -6,6 +6,8 @@ the edited ranges changed.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import (
@@ -65,6 +67,14 @@ def test_fix(app, index, tmp_path):
     for path, (before, after, spans) in changed.items():
         # every character outside the edited ranges is unchanged
         assert after == splice(before, spans)
+        # and the ranges are the change itself: an edit does not replace lines with themselves
+        # (a fix that re-rendered the file as one edit would pass the check above); a rewrite
+        # may keep the closing line of what it rewrites
+        for start, end, new in spans:
+            old = before[start:end]
+            same_start = os.path.commonprefix([old, new])
+            same_end = os.path.commonprefix([old[::-1], new[::-1]])
+            assert same_start.count("\n") + same_end.count("\n") <= 1, f"{original.fix.title!r} rewrites unchanged lines: {old!r} -> {new!r}"
         assert after != before, "the fix changes nothing"
         # the edited file still parses
         assert parse_error(path, after) is None, f"{path.name} no longer parses after {original.fix.title!r}"

@@ -38,7 +38,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from lsprotocol import types
 from pygls.client import JsonRPCClient
 
-from conftest import FIXTURES, server_env
+from conftest import server_env
+from helpers import FIXTURES
 from helpers import BROKEN_APP
 from lsp_helpers import make_client, push_capabilities, wait_for_diagnostics, wait_until
 

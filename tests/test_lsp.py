@@ -11,7 +11,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import FIXTURES, server_env
+from conftest import server_env
+from helpers import FIXTURES
 from lsp_helpers import apply_workspace_edit, codes, make_client, start_in, wait_for_diagnostics
 
 
@@ -54,8 +55,11 @@ async def _fix_round_trip(client: LanguageClient, path: Path, language: str, cod
     action = actions[0]
     assert action.is_preferred, "safe fixes are preferred"
     new_text = apply_workspace_edit({uri: text}, action.edit)[uri]
-    # the edit only adds text: everything the user wrote is still there, in order
-    assert new_text.startswith(text[: _common_prefix(text, new_text)])
+    # the edit only adds text: taking out what it inserted gives back exactly what the user wrote
+    prefix = _common_prefix(text, new_text)
+    inserted = len(new_text) - len(text)
+    assert inserted > 0
+    assert new_text[:prefix] + new_text[prefix + inserted :] == text
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=uri, version=2),
@@ -120,28 +124,41 @@ async def test_incremental_edits_keep_positions(client: LanguageClient):
     await wait_for_diagnostics(client, uri, lambda d: True, version=1)
     lines = text.splitlines(keepends=True)
     hline = next(i for i, l in enumerate(lines) if "handler:" in l)
-    col = lines[hline].index("api.handler")
-    # type a typo into the file name, one character at a time, after inserting an emoji comment above
+    assert lines[hline].isascii()  # columns below are then UTF-16 columns too
+    indent = len(lines[hline]) - len(lines[hline].lstrip())
+    # an emoji comment typed at the start of the handler's line: 🐍 is two UTF-16 code units
+    emoji = "/* 🐍 */ "
+    shift = len(emoji.encode("utf-16-le")) // 2
+    assert shift == len(emoji) + 1
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 3)), text="x")],
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, indent), types.Position(hline, indent)), text=emoji)],
         )
     )
-    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=2)
-    # api → apix: the file no longer exists; the handler range covers the path part
-    assert "SST102" in codes(diags)
-    d = next(d for d in diags if d.code == "SST102")
-    assert d.range.start.line == hline
-    start = lines[hline].index('"functions/') + 1
-    assert d.range.start.character == start
+    col = lines[hline].index("api.handler") + shift
+    # then a typo in the file name, after the emoji: api → apix, the file no longer exists
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=uri, version=3),
-            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 4)), text="")],
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 3)), text="x")],
         )
     )
     diags = await wait_for_diagnostics(client, uri, lambda d: True, version=3)
+    assert "SST102" in codes(diags)
+    d = next(d for d in diags if d.code == "SST102")
+    assert d.range.start.line == hline
+    # the handler range covers the path part, counted in UTF-16 after the emoji
+    start = lines[hline].index('"functions/') + 1 + shift
+    assert d.range.start.character == start
+    assert d.range.end.character == start + len("functions/src/functions/apix")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=4),
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(hline, col + 3), types.Position(hline, col + 4)), text="")],
+        )
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=4)
     assert "SST102" not in codes(diags)
 
 

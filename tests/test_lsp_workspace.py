@@ -12,7 +12,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import FIXTURES, server_env
+from conftest import server_env
+from helpers import FIXTURES
 from lsp_helpers import apply_workspace_edit, codes, make_client, pull_capabilities, push_capabilities, start_in, wait_for_diagnostics, wait_until
 
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 from sst_lsp import cli
 
 ENV_FILE = Path(os.environ.get("SST_LSP_EDITORS_CACHE", Path.home() / ".cache" / "sst-lsp-editors")) / "env.sh"
