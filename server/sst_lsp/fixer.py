@@ -2,9 +2,9 @@
 
 Fixing works on an in-memory copy of the project: each pass analyses the apps (files already
 fixed are read from an overlay), takes every fix that is allowed (safe, or unsafe too with
-``--unsafe-fixes``) and does not overlap an edit accepted before it in the same file, and applies
-those edits to the overlay. An overlapping fix waits for the next pass, where it is recomputed on
-the new text. Passes stop when one changes nothing, or after ``MAX_PASSES``.
+``--unsafe-fixes``) and can be applied with the others (``engine.fix_choice``, the rule the
+editor's fix-all uses too), and applies those edits to the overlay. An overlapping fix waits for
+the next pass, where it is recomputed on the new text. Passes stop when one changes nothing, or after ``MAX_PASSES``.
 
 Only then is anything written, once per file and atomically (a temporary file in the same
 directory, the original's mode, ``os.replace``), and only when the file's bytes on disk are still
@@ -26,8 +26,9 @@ from typing import Callable, TextIO
 
 from .analysis import AppResult, analyse_project
 from .engine.files import MAX_FILE_BYTES, FileSystem
+from .engine.fix_choice import choose
 from .engine.model import Fix, Safety, Violation
-from .engine.positions import LineIndex, apply_text_edits
+from .engine.positions import apply_text_edits
 from .engine.project import CONFIG_NAME, Project, find_project_roots
 
 MAX_PASSES = 5
@@ -141,15 +142,23 @@ def allowed(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and bool(fix.edits) and (fix.safety is Safety.SAFE or unsafe)
 
 
-def _span_key(index: LineIndex, edit) -> tuple[int, int, str]:
-    return (index.offset_of_position(edit.range.start), index.offset_of_position(edit.range.end), edit.new_text)
-
-
-def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    (s1, e1, _), (s2, e2, _) = a, b
-    if s1 == s2:
-        return True  # two edits starting at one place (two insertions): order would be a guess
-    return s1 < e2 and s2 < e1
+def _texts_for(fix: Fix, fs, texts: dict[Path, str], plan: "FixPlan") -> bool:
+    """Read (into ``texts``) every file ``fix`` edits; False when one cannot be fixed."""
+    for e in fix.edits:
+        path = Path(os.path.abspath(e.path))
+        if path in plan.skipped or path in plan.session.unstable:
+            return False
+        if path not in texts:
+            text = fs.read_text(path)
+            if text is None and getattr(e, "creates", False) and not os.path.lexists(path):
+                text = ""  # a fix that creates the file: it starts empty
+                plan.created.add(path)
+            if text is None:
+                plan.skipped.setdefault(path, "could not be read")
+                return False
+            texts[path] = text
+            plan.before.setdefault(path, text)
+    return True
 
 
 @dataclass
@@ -196,49 +205,14 @@ def plan_fixes(
         for res in results:
             plan.failures.extend(f for f in res.failures if f not in plan.failures)
         texts: dict[Path, str] = {}
-        accepted: dict[Path, list[tuple[int, int, str]]] = {}
-        pending: dict[Path, list] = {}
-        new_fixes: list[tuple[Violation, frozenset]] = []
+        fixable: list[Violation] = []
         for res in results:
             for v in res.violations:
-                if not allowed(v.fix, unsafe):
-                    continue
-                files = frozenset(Path(os.path.abspath(e.path)) for e in v.fix.edits)
-                spans: dict[Path, list] = {}
-                ok = True
-                for e in v.fix.edits:
-                    path = Path(os.path.abspath(e.path))
-                    if path in plan.skipped or path in plan.session.unstable:
-                        ok = False
-                        break
-                    if path not in texts:
-                        text = res.project.fs.read_text(path)
-                        if text is None and getattr(e, "creates", False) and not os.path.lexists(path):
-                            text = ""  # a fix that creates the file: it starts empty
-                            plan.created.add(path)
-                        if text is None:
-                            plan.skipped.setdefault(path, "could not be read")
-                            ok = False
-                            break
-                        texts[path] = text
-                        plan.before.setdefault(path, text)
-                    spans.setdefault(path, []).append((_span_key(LineIndex(texts[path]), e), e))
-                if not ok:
-                    continue
-                duplicate = all(key in accepted.get(p, ()) for p, lst in spans.items() for key, _ in lst)
-                if duplicate:  # the very same edits are already in: this violation is fixed too
-                    new_fixes.append((v, files))
-                    continue
-                clash = any(_overlaps(key, other) for p, lst in spans.items() for key, _ in lst for other in accepted.get(p, ()))
-                own = [key for lst in spans.values() for key, _ in lst]
-                clash = clash or any(_overlaps(a, b) for i, a in enumerate(own) for b in own[i + 1 :])
-                if clash:
-                    continue  # next pass, recomputed on the new text
-                for p, lst in spans.items():
-                    for key, e in lst:
-                        accepted.setdefault(p, []).append(key)
-                        pending.setdefault(p, []).append((e.range, e.new_text))
-                new_fixes.append((v, files))
+                if allowed(v.fix, unsafe) and _texts_for(v.fix, res.project.fs, texts, plan):
+                    fixable.append(v)
+        choice = choose(fixable, lambda fix: True)
+        pending = {Path(os.path.abspath(p)): [(e.range, e.new_text) for e in edits] for p, edits in choice.edits.items()}
+        new_fixes = [(v, frozenset(Path(os.path.abspath(e.path)) for e in v.fix.edits)) for v in choice.taken]
         changed = False
         for path, edits in pending.items():
             try:

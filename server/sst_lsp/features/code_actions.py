@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from ..engine.fix_choice import choose
 from ..engine.model import Safety, Violation
 from ..engine.positions import Position, Range
 from ..engine.suppressions import suppression_fix
@@ -98,33 +99,20 @@ def fix_all(params: types.CodeActionParams, violations: list[Violation]) -> list
     only = params.context.only
     if not only or not any(_wanted([k], FIX_ALL_KIND) or str(k) == FIX_ALL_KIND for k in only):
         return []
-    chosen: dict[str, list[tuple]] = {}
-    count = 0
-    for v in violations:
-        if v.fix is None or v.fix.safety is not Safety.SAFE:
-            continue
-        spans = [(e.path, e.range) for e in v.fix.edits]
-        if any(_overlaps(r, other[0]) for p, r in spans for other in chosen.get(uri(p), [])):
-            continue
-        for e in v.fix.edits:
-            chosen.setdefault(uri(e.path), []).append((e.range, e.new_text))
-        count += 1
-    if not count:
+    choice = choose(violations, lambda fix: fix.safety is Safety.SAFE)
+    if not choice.count():
         return []
-    changes = {u: [types.TextEdit(to_lsp_range(r), t) for r, t in sorted(edits, key=lambda x: (x[0].start, x[0].end))] for u, edits in chosen.items()}
+    changes = {
+        uri(p): [types.TextEdit(to_lsp_range(e.range), e.new_text) for e in sorted(edits, key=lambda e: (e.range.start, e.range.end))]
+        for p, edits in choice.edits.items()
+    }
     return [
         types.CodeAction(
-            title=f"Fix all safe sst-lsp problems ({count})",
+            title=f"Fix all safe sst-lsp problems ({choice.count()})",
             kind=FIX_ALL_KIND,
             edit=types.WorkspaceEdit(changes=changes),
         )
     ]
-
-
-def _overlaps(a: Range, b: Range) -> bool:
-    if a.start == a.end == b.start == b.end:
-        return True  # two insertions at one point would interleave
-    return a.start < b.end and b.start < a.end
 
 
 def code_action(ls, params: types.CodeActionParams):
