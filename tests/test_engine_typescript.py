@@ -9,6 +9,7 @@ import pytest
 from sst_lsp.engine.files import FileSystem
 from sst_lsp.engine.positions import LineIndex, Range
 from sst_lsp.engine.project import Project
+from sst_lsp.engine.ts_findings import raw_lambdas, vpc_subnets
 from sst_lsp.engine.typescript import analyse
 
 
@@ -364,7 +365,7 @@ const fn = new aws.lambda.Function("Raw", {
 });
 """
     tf = ts(text)
-    (raw,) = tf.raw_lambdas
+    (raw,) = raw_lambdas(tf)
     assert raw.runtime == "python3.12"
     assert raw.handler == "index.handler"
     assert raw.archive_dir == "./dist/raw"
@@ -376,21 +377,21 @@ const fn = new aws.lambda.Function("Raw", {
 def test_raw_lambda_renamed_namespace_import():
     text = 'import * as awsx from "@pulumi/aws";\nnew awsx.lambda.Function("Raw", { runtime: "python3.11", handler: "main.handler", role: r.arn });\n'
     tf = ts(text)
-    (raw,) = tf.raw_lambdas
+    (raw,) = raw_lambdas(tf)
     assert raw.runtime == "python3.11" and raw.python_evidence == 'runtime "python3.11"'
     assert tf.functions == []
 
 
 def test_raw_lambda_dynamic_import_alias():
     text = 'const pulumiAws = await import("@pulumi/aws");\nnew pulumiAws.lambda.Function("Raw", { runtime: "nodejs20.x", handler: "index.handler" });\n'
-    (raw,) = ts(text).raw_lambdas
+    (raw,) = raw_lambdas(ts(text))
     assert raw.runtime is None and raw.python_evidence is None
 
 
 def test_unrelated_lambda_function_is_not_raw():
     text = 'new other.lambda.Function("X", { handler: "a/b.handler", runtime: "python3.12" });\n'
     tf = ts(text)
-    assert tf.raw_lambdas == []
+    assert raw_lambdas(tf) == []
 
 
 def test_vpc_subnets_pair_and_shorthand():
@@ -401,7 +402,7 @@ new sst.aws.Function("B", { handler: "a/b.handler", runtime: "python3.12", vpc: 
 new sst.aws.Function("C", { handler: "a/c.handler", runtime: "python3.12", vpc: { privateSubnets: ["s"], securityGroups: [] } });
 """
     tf = ts(text)
-    assert [(v.key_range, v.shorthand) for v in tf.vpc_subnets] == [
+    assert [(v.key_range, v.shorthand) for v in vpc_subnets(tf)] == [
         (range_of(text, "subnets", 1), False),
         (range_of(text, "subnets", 2), True),
     ]
@@ -409,7 +410,7 @@ new sst.aws.Function("C", { handler: "a/c.handler", runtime: "python3.12", vpc: 
 
 def test_vpc_subnets_in_function_transform():
     text = '$transform(sst.aws.Function, (args) => { args.vpc = { subnets: ["s"], securityGroups: [] }; });\n'
-    (v,) = ts(text).vpc_subnets
+    (v,) = vpc_subnets(ts(text))
     assert v.where == "$transform(sst.aws.Function)"
     assert v.key_range == range_of(text, "subnets")
 

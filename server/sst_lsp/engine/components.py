@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .positions import Range
-from .typescript import Pair, TsFile, _Extractor, _string_lit, _text, _unwrap, _walk, parse
+from .typescript import Extractor, Pair, TsFile
+from .ts_syntax import node_text, string_lit, unwrap, walk
 
 # constructors whose arguments some rule inspects: sst.aws.<name>
 COMPONENT_NAMES = frozenset({"Cron", "CronV2", "Cluster", "Task"})
@@ -31,11 +32,11 @@ class Component:
     object_range: Range | None = None
 
 
-def _aliases_of_sst(ex: _Extractor) -> set[str]:
+def _aliases_of_sst(ex: Extractor) -> set[str]:
     """Names that stand for ``sst.aws`` in this file: ``sst.aws`` itself and ``const aws = sst.aws``."""
     out = {"sst.aws"}
     for name, value in ex.consts.items():
-        if value is not None and value.type == "member_expression" and _text(value, ex.src).replace(" ", "") == "sst.aws":
+        if value is not None and value.type == "member_expression" and node_text(value, ex.src).replace(" ", "") == "sst.aws":
             out.add(name)
     return out
 
@@ -48,18 +49,15 @@ def components(tf: TsFile) -> list[Component]:
 def _components(tf: TsFile) -> list[Component]:
     out: list[Component] = []
     ex = tf.extractor
-    if ex is None:
-        ex = _Extractor(tf.path, tf.text, tf.tree if tf.tree is not None else parse(tf.text))
-        ex.collect_names()
     tree = ex.tree
     prefixes = _aliases_of_sst(ex)
-    for node in _walk(tree.root_node):
+    for node in walk(tree.root_node):
         if node.type != "new_expression":
             continue
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             continue
-        text = _text(ctor, ex.src).replace(" ", "").replace("\n", "")
+        text = node_text(ctor, ex.src).replace(" ", "").replace("\n", "")
         prefix, _, kind = text.rpartition(".")
         if prefix not in prefixes or kind not in COMPONENT_NAMES:
             continue
@@ -67,8 +65,8 @@ def _components(tf: TsFile) -> list[Component]:
         children = args.named_children if args is not None else []
         name = ""
         if children:
-            lit = _string_lit(_unwrap(children[0]), ex.src, ex.index)
-            name = lit.value if lit is not None else _text(children[0], ex.src)
+            lit = string_lit(unwrap(children[0]), ex.src, ex.index)
+            name = lit.value if lit is not None else node_text(children[0], ex.src)
         comp = Component(kind, name, ex.index.range_of_node(ctor), ex.index.range_of_node(node))
         if len(children) >= 2:
             obj = ex.resolve(children[1])

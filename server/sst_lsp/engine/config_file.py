@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from .positions import Position, Range, utf16_len
-from .typescript import StringLit, TsFile, _line_indent, _prop_name, _string_lit, _text, _unwrap, _walk
+from .typescript import TsFile
+from .ts_syntax import StringLit, line_indent, node_text, prop_name, string_lit, unwrap, walk
 
 # Subtrees that are types only: identifiers inside them are not value uses (esbuild elides them).
 TYPE_NODES = frozenset(
@@ -111,18 +112,18 @@ def _analyse_config(tf: TsFile) -> ConfigFile:
         if decl.type in ("lexical_declaration", "variable_declaration"):
             for d in decl.named_children:
                 if d.type == "variable_declarator" and d.child_by_field_name("name") is not None:
-                    consts.setdefault(_text(d.child_by_field_name("name"), src), d.child_by_field_name("value"))
+                    consts.setdefault(node_text(d.child_by_field_name("name"), src), d.child_by_field_name("value"))
 
     # the $config({...}) call
     config_obj = run_fn = None
-    for node in _walk(root):
+    for node in walk(root):
         if node.type == "call_expression":
             fn = node.child_by_field_name("function")
-            if fn is not None and fn.type == "identifier" and _text(fn, src) == "$config":
+            if fn is not None and fn.type == "identifier" and node_text(fn, src) == "$config":
                 out.config_call = index.range_of_node(fn)
                 args = node.child_by_field_name("arguments")
                 if args is not None and args.named_children:
-                    obj = _unwrap(args.named_children[0])
+                    obj = unwrap(args.named_children[0])
                     if obj is not None and obj.type == "object":
                         config_obj = obj
                 break
@@ -168,12 +169,12 @@ def _member_function(obj, name: str, src: bytes):
     for child in obj.named_children:
         if child.type == "method_definition":
             key = child.child_by_field_name("name")
-            if key is not None and _prop_name(key, src) == name:
+            if key is not None and prop_name(key, src) == name:
                 return child
         elif child.type == "pair":
             key = child.child_by_field_name("key")
-            if key is not None and _prop_name(key, src) == name:
-                value = _unwrap(child.child_by_field_name("value"))
+            if key is not None and prop_name(key, src) == name:
+                value = unwrap(child.child_by_field_name("value"))
                 if value is not None and value.type in ("arrow_function", "function_expression", "function"):
                     return value
     return None
@@ -187,7 +188,7 @@ def _returned_objects(fn):
     body = fn.child_by_field_name("body")
     if body is None:
         return
-    body = _unwrap(body)
+    body = unwrap(body)
     if body is not None and body.type == "object":
         yield body
         return
@@ -199,7 +200,7 @@ def _returned_objects(fn):
         if node.type in ("arrow_function", "function_expression", "function", "function_declaration", "method_definition", "class_body"):
             continue  # a nested function's return is not app()'s
         if node.type == "return_statement":
-            value = _unwrap(node.named_children[0]) if node.named_children else None
+            value = unwrap(node.named_children[0]) if node.named_children else None
             if value is not None and value.type == "object":
                 yield value
             continue
@@ -211,16 +212,16 @@ def _find_app_name(out: ConfigFile, app_fn, consts) -> None:
     src, index = tf.src, tf.index
     for obj in _returned_objects(app_fn):
         for child in obj.named_children:
-            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), src) == "name":
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), src) == "name":
                 value = child.child_by_field_name("value")
-            elif child.type == "shorthand_property_identifier" and _text(child, src) == "name":
+            elif child.type == "shorthand_property_identifier" and node_text(child, src) == "name":
                 value = child
             else:
                 continue
-            node, depth = _unwrap(value), 0
+            node, depth = unwrap(value), 0
             while node is not None and node.type in ("identifier", "shorthand_property_identifier") and depth < 4:
-                node, depth = _unwrap(consts.get(_text(node, src))), depth + 1
-            lit = _string_lit(node, src, index)
+                node, depth = unwrap(consts.get(node_text(node, src))), depth + 1
+            lit = string_lit(node, src, index)
             if lit is not None:
                 out.app_name = lit
                 out.app_name_range = lit.range if value.type in ("string", "template_string") else index.range_of_node(value)
@@ -237,10 +238,10 @@ def _run_body(tf: TsFile, fn) -> RunBody | None:
     if first is not None:
         start = index.range_of_node(first).start
         if start.line != open_brace.line:
-            return RunBody(start, _line_indent(index, start.line), False, _is_async(fn))
+            return RunBody(start, line_indent(index, start.line), False, _is_async(fn))
         return RunBody(start, "", True, _is_async(fn))
     # an empty body: right after `{`, one level deeper than the line holding run()
-    fn_indent = _line_indent(index, index.range_of_node(fn).start.line)
+    fn_indent = line_indent(index, index.range_of_node(fn).start.line)
     pos = Position(open_brace.line, open_brace.character + 1)
     return RunBody(pos, fn_indent + "  ", True, _is_async(fn), empty=True)
 
@@ -252,12 +253,12 @@ def _import(tf: TsFile, stmt) -> TopLevelImport | None:
     source = stmt.child_by_field_name("source")
     if source is None or source.type != "string":
         return None  # `import x = require("y")` is a require call to esbuild; `export const …`
-    lit = _string_lit(source, src, index)
+    lit = string_lit(source, src, index)
     if lit is None:
         return None
     type_kw = any(c.type == "type" for c in stmt.children)
     rng = index.range_of_node(stmt)
-    imp = TopLevelImport(rng, _line_range(tf, rng), _text(source, src), lit.value, type_only=type_kw)
+    imp = TopLevelImport(rng, _line_range(tf, rng), node_text(source, src), lit.value, type_only=type_kw)
     if stmt.type == "export_statement":
         imp.is_reexport = True
         clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
@@ -272,11 +273,11 @@ def _import(tf: TsFile, stmt) -> TopLevelImport | None:
         return imp  # a bare `import "x"`: always kept
     for part in clause.named_children:
         if part.type == "identifier":
-            imp.default = _text(part, src)
+            imp.default = node_text(part, src)
         elif part.type == "namespace_import":
             ident = next((c for c in part.named_children if c.type == "identifier"), None)
             if ident is not None:
-                imp.namespace = _text(ident, src)
+                imp.namespace = node_text(ident, src)
         elif part.type == "named_imports":
             for spec in part.named_children:
                 if spec.type != "import_specifier":
@@ -285,8 +286,8 @@ def _import(tf: TsFile, stmt) -> TopLevelImport | None:
                 alias = spec.child_by_field_name("alias")
                 if name is None:
                     continue
-                imported = _text(name, src)
-                imp.named.append(ImportSpec(imported, _text(alias, src) if alias is not None else imported, any(k.type == "type" for k in spec.children)))
+                imported = node_text(name, src)
+                imp.named.append(ImportSpec(imported, node_text(alias, src) if alias is not None else imported, any(k.type == "type" for k in spec.children)))
     if imp.named and all(s.is_type for s in imp.named) and imp.default is None and imp.namespace is None:
         imp.type_only = True
     return imp
@@ -332,6 +333,6 @@ def _value_identifiers(root, run_body, src: bytes):
             continue
         if t in ("identifier", "shorthand_property_identifier"):
             inside = run_span is not None and run_span[0] <= node.start_byte < run_span[1]
-            yield _text(node, src), inside
+            yield node_text(node, src), inside
             continue
         stack.extend(node.children)

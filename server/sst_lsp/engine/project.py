@@ -569,7 +569,7 @@ class Project:
                 return None
         if isinstance(value, typescript.Ref):
             return self.ts_deref(target, value, depth + 1)
-        if value is None or isinstance(value, typescript._Name):
+        if value is None or isinstance(value, typescript.NameRef):
             return None
         return ex, value
 
@@ -620,7 +620,7 @@ class Project:
                 fd.unknowns.extend(typescript.Unknown("spread", s[1].name) if s[0] == "ref" else typescript.Unknown("spread", s[1], s[2]) for s in sink if s[0] == "ref" or s[2] != frozenset())
                 continue
             if what == "pair":
-                lit = typescript._string_lit(found[1], found[0].src, found[0].index) if found is not None else None
+                lit = typescript.string_lit(found[1], found[0].src, found[0].index) if found is not None else None
                 if lit is not None and item[2] in fd.pairs:
                     fd.pairs[item[2]] = replace(fd.pairs[item[2]], string=lit)
                 continue
@@ -628,15 +628,15 @@ class Project:
                 fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or f"{ref.name} from {ref.spec}"))
                 continue
             ex, node = found
-            lit = typescript._string_lit(node, ex.src, ex.index)
+            lit = typescript.string_lit(node, ex.src, ex.index)
             if lit is not None:
                 if what == "value" and not typescript.HANDLER_SHAPE.match(lit.value):
                     return None  # a name or a route, not a handler
                 fd.handler, fd.handler_lit, fd.lit_file, fd.unresolved = lit.value, lit, (None if ex.path == fd.file else ex.path), None
                 continue
             if what == "value" and node.type == "object" and any(
-                (c.type == "pair" and typescript._prop_name(c.child_by_field_name("key"), ex.src) == "handler")
-                or (c.type == "shorthand_property_identifier" and typescript._text(c, ex.src) == "handler")
+                (c.type == "pair" and typescript.prop_name(c.child_by_field_name("key"), ex.src) == "handler")
+                or (c.type == "shorthand_property_identifier" and typescript.node_text(c, ex.src) == "handler")
                 for c in node.named_children
             ):
                 inner = ex.function_from_object(node, fd.kind, fd.transforms)

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from .positions import LineIndex, Position, Range, parse_text
+from .ts_syntax import StringLit, line_indent, node_text, prop_name, string_lit, unwrap, walk
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,16 +34,6 @@ def new_parser():
     from tree_sitter import Parser
 
     return Parser(_parser_language())
-
-
-@dataclass(frozen=True)
-class StringLit:
-    """A string literal: its value, the range of its contents and its quote character."""
-
-    value: str
-    range: Range  # the contents, without quotes
-    full: Range  # with quotes
-    quote: str
 
 
 @dataclass(frozen=True)
@@ -142,38 +132,11 @@ class FunctionDef:
 
 
 @dataclass
-class RawLambda:
-    """``new aws.lambda.Function(...)`` from @pulumi/aws (SST101)."""
-
-    file: Path
-    range: Range
-    ctor_range: Range
-    name_text: str
-    runtime: str | None
-    handler: str | None
-    archive_dir: str | None
-    python_evidence: str | None
-    indent: str
-
-
-@dataclass
-class VpcSubnets:
-    """``vpc: { subnets }`` in Function arguments (SST401)."""
-
-    file: Path
-    key_range: Range
-    where: str
-    shorthand: bool = False  # `{ subnets }`: the fix must keep the value
-
-
-@dataclass
 class TsFile:
     path: Path
     text: str
     index: LineIndex
     functions: list[FunctionDef] = field(default_factory=list)
-    raw_lambdas: list[RawLambda] = field(default_factory=list)
-    vpc_subnets: list[VpcSubnets] = field(default_factory=list)
     function_transforms: list[RuntimeTransform] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)  # relative module specifiers it loads
     extractor: object | None = field(default=None, repr=False)  # evaluates exports for other files
@@ -192,83 +155,10 @@ class TsFile:
         return self._derived[key]
 
 
-# -- helpers on nodes --------------------------------------------------------------------
-
-
-def _text(node, src: bytes) -> str:
-    return src[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
-
-
-def _string_lit(node, src: bytes, index: LineIndex) -> StringLit | None:
-    if node is None:
-        return None
-    if node.type == "string":
-        raw = _text(node, src)
-        if len(raw) < 2:
-            return None
-        quote = raw[0]
-        frags = [c for c in node.named_children]
-        if any(c.type == "escape_sequence" for c in frags):
-            value = _unescape(raw[1:-1])
-        else:
-            value = raw[1:-1]
-        full = index.range_of_node(node)
-        inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
-        return StringLit(value, inner, full, quote)
-    if node.type == "template_string":
-        if any(c.type == "template_substitution" for c in node.named_children):
-            return None
-        raw = _text(node, src)
-        full = index.range_of_node(node)
-        inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
-        return StringLit(raw[1:-1], inner, full, "`")
-    return None
-
-
-def _unescape(s: str) -> str:
-    try:
-        return s.encode("latin-1", "backslashreplace").decode("unicode_escape")
-    except Exception:
-        return s
-
-
-def _unwrap(node):
-    """Strip parentheses, `as const`, `satisfies`, non-null assertions."""
-    while node is not None and node.type in ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
-        node = node.named_children[0] if node.named_children else None
-    return node
-
-
-def _prop_name(key, src: bytes) -> str | None:
-    if key.type in ("property_identifier", "identifier", "shorthand_property_identifier"):
-        return _text(key, src)
-    if key.type == "string":
-        return _text(key, src)[1:-1]
-    return None
-
-
-def _walk(node) -> Iterator:
-    cursor = node.walk()
-    reached_root = False
-    while not reached_root:
-        yield cursor.node
-        if cursor.goto_first_child():
-            continue
-        if cursor.goto_next_sibling():
-            continue
-        retracing = True
-        while retracing:
-            if not cursor.goto_parent():
-                retracing = False
-                reached_root = True
-            elif cursor.goto_next_sibling():
-                retracing = False
-
-
 _WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression")
 
 
-class _Name:
+class NameRef:
     """A stand-in node for a name bound by an import or destructuring (looked up again by name)."""
 
     type = "identifier"
@@ -277,12 +167,7 @@ class _Name:
         self.name = name
 
 
-def _line_indent(index: LineIndex, line: int) -> str:
-    text = index.line_text(line)
-    return text[: len(text) - len(text.lstrip(" \t"))]
-
-
-class _Extractor:
+class Extractor:
     def __init__(self, path: Path, text: str, tree):
         self.path = path
         self.text = text
@@ -303,34 +188,34 @@ class _Extractor:
 
     # -- pass 1: names ------------------------------------------------------------------
     def collect_names(self) -> None:
-        for node in _walk(self.tree.root_node):
+        for node in walk(self.tree.root_node):
             t = node.type
             if t == "variable_declarator":
                 name = node.child_by_field_name("name")
-                value = _unwrap(node.child_by_field_name("value"))
+                value = unwrap(node.child_by_field_name("value"))
                 if name is None or value is None:
                     continue
                 if name.type == "identifier":
-                    self.consts.setdefault(_text(name, self.src), value)
+                    self.consts.setdefault(node_text(name, self.src), value)
                     if value.type == "await_expression":
-                        value = _unwrap(value.named_children[0]) if value.named_children else None
+                        value = unwrap(value.named_children[0]) if value.named_children else None
                     if value is not None and value.type == "call_expression" and self._import_source(value) == "@pulumi/aws":
-                        self.aws_aliases.add(_text(name, self.src))
+                        self.aws_aliases.add(node_text(name, self.src))
                     if value is not None and value.type == "new_expression":
-                        self._component_transforms(_text(name, self.src), value)
+                        self._component_transforms(node_text(name, self.src), value)
                 elif name.type == "object_pattern":
                     self._destructure(name, value)
             elif t == "import_statement":
                 source = node.child_by_field_name("source")
-                spec = _string_lit(source, self.src, self.index)
+                spec = string_lit(source, self.src, self.index)
                 if spec is None:
                     continue
                 if spec.value == "@pulumi/aws":
-                    for sub in _walk(node):
+                    for sub in walk(node):
                         if sub.type in ("namespace_import", "import_clause"):
                             for ident in sub.named_children:
                                 if ident.type == "identifier":
-                                    self.aws_aliases.add(_text(ident, self.src))
+                                    self.aws_aliases.add(node_text(ident, self.src))
                 if spec.value.startswith("."):
                     self.out.imports.append(spec.value)
                     self._import_bindings(node, spec.value)
@@ -340,19 +225,19 @@ class _Extractor:
                 parent = node.parent
                 if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name") == node:
                     continue
-                self.uses.setdefault(_text(node, self.src), []).append(node)
+                self.uses.setdefault(node_text(node, self.src), []).append(node)
 
     def _destructure(self, pattern, value) -> None:
         """``const { a: b, c } = value``: b and c stand for members of ``value``."""
         for child in pattern.named_children:
             if child.type == "shorthand_property_identifier_pattern":
-                key = _text(child, self.src)
+                key = node_text(child, self.src)
                 self.members.setdefault(key, (value, key))
             elif child.type == "pair_pattern":
-                key = _prop_name(child.child_by_field_name("key"), self.src)
+                key = prop_name(child.child_by_field_name("key"), self.src)
                 target = child.child_by_field_name("value")
                 if key is not None and target is not None and target.type == "identifier":
-                    self.members.setdefault(_text(target, self.src), (value, key))
+                    self.members.setdefault(node_text(target, self.src), (value, key))
 
     def _import_bindings(self, node, spec: str) -> None:
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
@@ -360,27 +245,27 @@ class _Extractor:
             return
         for part in clause.named_children:
             if part.type == "identifier":
-                self.import_names[_text(part, self.src)] = (spec, "default")
+                self.import_names[node_text(part, self.src)] = (spec, "default")
             elif part.type == "namespace_import":
                 for ident in part.named_children:
                     if ident.type == "identifier":
-                        self.import_names[_text(ident, self.src)] = (spec, "*")
+                        self.import_names[node_text(ident, self.src)] = (spec, "*")
             elif part.type == "named_imports":
                 for item in part.named_children:
                     if item.type != "import_specifier":
                         continue
                     name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
                     if name is not None:
-                        self.import_names[_text(alias or name, self.src)] = (spec, _text(name, self.src))
+                        self.import_names[node_text(alias or name, self.src)] = (spec, node_text(name, self.src))
 
     def _export(self, node) -> None:
-        source = _string_lit(node.child_by_field_name("source"), self.src, self.index)
+        source = string_lit(node.child_by_field_name("source"), self.src, self.index)
         decl = node.child_by_field_name("declaration")
         if decl is not None:
             for d in decl.named_children if decl.type in ("lexical_declaration", "variable_declaration") else ():
                 name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
                 if name is not None and name.type == "identifier":
-                    self.exports[_text(name, self.src)] = ("local", _text(name, self.src))
+                    self.exports[node_text(name, self.src)] = ("local", node_text(name, self.src))
             return
         value = node.child_by_field_name("value")
         if value is not None:
@@ -400,11 +285,11 @@ class _Extractor:
             name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
             if name is None:
                 continue
-            exported = _text(alias or name, self.src)
+            exported = node_text(alias or name, self.src)
             if source is not None:
-                self.exports[exported] = ("ref", source.value, _text(name, self.src))
+                self.exports[exported] = ("ref", source.value, node_text(name, self.src))
             else:
-                self.exports[exported] = ("local", _text(name, self.src))
+                self.exports[exported] = ("local", node_text(name, self.src))
 
     def _import_source(self, call) -> str | None:
         fn = call.child_by_field_name("function")
@@ -413,7 +298,7 @@ class _Extractor:
         args = call.child_by_field_name("arguments")
         if args is None or not args.named_children:
             return None
-        lit = _string_lit(args.named_children[0], self.src, self.index)
+        lit = string_lit(args.named_children[0], self.src, self.index)
         return lit.value if lit else None
 
     def resolve(self, node, depth: int = 0):
@@ -428,17 +313,17 @@ class _Extractor:
         on objects (``defaults.runtime``), imports (named, aliased, default, namespace) and
         ``await import("./x")``. Anything else is returned as it is.
         """
-        node = _unwrap(node)
+        node = unwrap(node)
         while node is not None and depth < 12:
             depth += 1
             t = node.type
             if t == "await_expression":
-                node = _unwrap(node.named_children[0]) if node.named_children else None
+                node = unwrap(node.named_children[0]) if node.named_children else None
                 continue
             if t in ("identifier", "shorthand_property_identifier"):
-                name = node.name if isinstance(node, _Name) else _text(node, self.src)
+                name = node.name if isinstance(node, NameRef) else node_text(node, self.src)
                 if name in self.consts:
-                    node = _unwrap(self.consts[name])
+                    node = unwrap(self.consts[name])
                     continue
                 if name in self.members:
                     base, key = self.members[name]
@@ -452,7 +337,7 @@ class _Extractor:
                 obj = node.child_by_field_name("object")
                 if prop is None or obj is None or prop.type != "property_identifier":
                     return node
-                found = self._member(self.lookup(obj, depth), _text(prop, self.src), depth)
+                found = self._member(self.lookup(obj, depth), node_text(prop, self.src), depth)
                 return node if found is None else found
             if t == "call_expression":
                 spec = self._import_source(node)
@@ -469,9 +354,9 @@ class _Extractor:
             return None
         found = None
         for child in value.named_children:
-            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == key:
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == key:
                 found = self.lookup(child.child_by_field_name("value"), depth)
-            elif child.type == "shorthand_property_identifier" and _text(child, self.src) == key:
+            elif child.type == "shorthand_property_identifier" and node_text(child, self.src) == key:
                 found = self.lookup(child, depth)
             elif child.type == "spread_element" and child.named_children:
                 inner = self._member(self.lookup(child.named_children[0], depth), key, depth)
@@ -493,7 +378,7 @@ class _Extractor:
         if name in self.consts:
             return self.consts[name]
         if name in self.import_names or name in self.members:
-            return _Name(name)
+            return NameRef(name)
         return None
 
     def context(self, node, depth: int = 0) -> str:
@@ -521,8 +406,8 @@ class _Extractor:
             if fn is not None and fn.type == "member_expression":
                 prop = fn.child_by_field_name("property")
                 # `api.route(…)` hands it over; `list.push(…)`, `Object.assign(…)` and the like do not
-                return "component" if prop is not None and _text(prop, self.src) in SUBSCRIBE_METHODS else "none"
-            if fn is not None and fn.type == "identifier" and _text(fn, self.src) in ("$transform", "$config"):
+                return "component" if prop is not None and node_text(prop, self.src) in SUBSCRIBE_METHODS else "none"
+            if fn is not None and fn.type == "identifier" and node_text(fn, self.src) in ("$transform", "$config"):
                 return "none"
             return "uncertain"  # a helper function: what it does with the value is not followed
         if t == "pair":
@@ -537,7 +422,7 @@ class _Extractor:
             name = parent.child_by_field_name("name")
             if name is None or name.type != "identifier":
                 return "uncertain"
-            ident = _text(name, self.src)
+            ident = node_text(name, self.src)
             best = "none"
             for use in self.uses.get(ident, ()):
                 c = self.context(use, depth + 1)
@@ -558,7 +443,7 @@ class _Extractor:
     # -- pass 2: definitions --------------------------------------------------------------
     def extract(self) -> TsFile:
         self.collect_names()
-        for node in _walk(self.tree.root_node):
+        for node in walk(self.tree.root_node):
             t = node.type
             if t == "call_expression":
                 self._call(node)
@@ -578,24 +463,24 @@ class _Extractor:
             if src and src.startswith("."):
                 self.out.imports.append(src)
             return
-        if fn.type == "identifier" and _text(fn, self.src) == "$transform":
+        if fn.type == "identifier" and node_text(fn, self.src) == "$transform":
             self._function_transform(args)
             return
         if fn.type != "member_expression":
             return
         prop = fn.child_by_field_name("property")
-        if prop is None or _text(prop, self.src) not in SUBSCRIBE_METHODS:
+        if prop is None or node_text(prop, self.src) not in SUBSCRIBE_METHODS:
             return
-        method = _text(prop, self.src)
+        method = node_text(prop, self.src)
         obj = fn.child_by_field_name("object")
-        owner = _text(obj, self.src) if obj is not None else ""
+        owner = node_text(obj, self.src) if obj is not None else ""
         transforms = self.route_transforms.get(owner, [])
         for arg in args.named_children:
             value = self.lookup(arg)
             if isinstance(value, Ref):
                 self._ref_def(arg, value, method, transforms)
                 continue
-            lit = _string_lit(value, self.src, self.index)
+            lit = string_lit(value, self.src, self.index)
             if lit is not None and HANDLER_SHAPE.match(lit.value):
                 self._string_def(arg, lit, method, transforms)
             elif value is not None and value.type == "object" and transforms:
@@ -612,49 +497,45 @@ class _Extractor:
                 handler=None,
                 handler_range=rng,
                 handler_lit=None,
-                unresolved=_text(node, self.src),
+                unresolved=node_text(node, self.src),
                 transforms=list(transforms),
                 pending=[("value", ref)],
-                indent=_line_indent(self.index, rng.start.line),
+                indent=line_indent(self.index, rng.start.line),
             )
         )
 
     def _function_transform(self, args) -> None:
         children = args.named_children
-        if len(children) < 2 or _text(children[0], self.src).replace(" ", "") not in ("sst.aws.Function",):
+        if len(children) < 2 or node_text(children[0], self.src).replace(" ", "") not in ("sst.aws.Function",):
             return
         cb = children[1]
-        for node in _walk(cb):
+        for node in walk(cb):
             if node.type in ("assignment_expression", "augmented_assignment_expression"):
                 self._runtime_assignment(node, self.out.function_transforms)
-                left = node.child_by_field_name("left")
-                right = self.resolve(node.child_by_field_name("right"))
-                if left is not None and _text(left, self.src).replace(" ", "") == "args.vpc" and right is not None and right.type == "object":
-                    self._vpc_object(right, "$transform(sst.aws.Function)")
             elif node.type == "object" and node.parent is not None and node.parent.type in ("arrow_function", "parenthesized_expression", "return_statement"):
                 self._object_transform_defaults(node, self.out.function_transforms)
 
     def _runtime_assignment(self, node, sink: list) -> None:
         left = node.child_by_field_name("left")
         right = self.resolve(node.child_by_field_name("right"))
-        if left is None or right is None or not _text(left, self.src).replace(" ", "").endswith(".runtime"):
+        if left is None or right is None or not node_text(left, self.src).replace(" ", "").endswith(".runtime"):
             return
         op = node.child_by_field_name("operator")
-        op_text = _text(op, self.src) if op is not None else "="
-        lit = _string_lit(right, self.src, self.index)
+        op_text = node_text(op, self.src) if op is not None else "="
+        lit = string_lit(right, self.src, self.index)
         mode = "fill" if op_text in ("??=", "||=") else "override"
         if lit is None and right.type == "binary_expression":
             # args.runtime = args.runtime ?? "python3.12"
             r = self.resolve(right.child_by_field_name("right"))
-            lit = _string_lit(r, self.src, self.index)
+            lit = string_lit(r, self.src, self.index)
             mode = "fill"
         if lit is not None:
             sink.append(RuntimeTransform(lit.value, mode, lit.full, self.path))
 
     def _object_transform_defaults(self, obj, sink: list) -> None:
         for child in obj.named_children:
-            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == "runtime":
-                lit = _string_lit(self.resolve(child.child_by_field_name("value")), self.src, self.index)
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "runtime":
+                lit = string_lit(self.resolve(child.child_by_field_name("value")), self.src, self.index)
                 if lit is not None:
                     sink.append(RuntimeTransform(lit.value, "override", lit.full, self.path))
 
@@ -680,7 +561,7 @@ class _Extractor:
                 if cb.type == "object":
                     self._object_transform_defaults(cb, sink)
                 else:
-                    for n in _walk(cb):
+                    for n in walk(cb):
                         if n.type in ("assignment_expression", "augmented_assignment_expression"):
                             self._runtime_assignment(n, sink)
         if sink:
@@ -688,7 +569,7 @@ class _Extractor:
 
     def _pair_value(self, obj, key: str):
         for child in obj.named_children:
-            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == key:
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == key:
                 return self.resolve(child.child_by_field_name("value"))
         return None
 
@@ -696,63 +577,19 @@ class _Extractor:
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             return
-        parts = _text(ctor, self.src).replace(" ", "").split(".")
+        parts = node_text(ctor, self.src).replace(" ", "").split(".")
         if len(parts) == 3 and parts[0] in self.aws_aliases and parts[1] == "lambda" and parts[2] == "Function":
-            self._raw_lambda(node, ctor)
+            # @pulumi/aws's own Function (SST101 reads it): its `handler` is not an SST function's
+            args = node.child_by_field_name("arguments")
+            obj = self.resolve(args.named_children[1]) if args is not None and len(args.named_children) >= 2 else None
+            if obj is not None and obj.type == "object":
+                self.seen_objects.add(obj.id)
             return
         args = node.child_by_field_name("arguments")
         if args is not None and len(args.named_children) >= 2:
             value = self.lookup(args.named_children[1])
             if isinstance(value, Ref):
                 self._ref_def(args.named_children[1], value, ".".join(parts), [])
-
-    def _raw_lambda(self, node, ctor) -> None:
-        args = node.child_by_field_name("arguments")
-        if args is None or len(args.named_children) < 2:
-            return
-        name_node, obj = args.named_children[0], self.resolve(args.named_children[1])
-        if obj is None or obj.type != "object":
-            return
-        self.seen_objects.add(obj.id)
-        runtime = handler = archive = evidence = None
-        for child in obj.named_children:
-            if child.type != "pair":
-                continue
-            key = _prop_name(child.child_by_field_name("key"), self.src)
-            value = self.resolve(child.child_by_field_name("value"))
-            if value is None:
-                continue
-            vtext = _text(value, self.src)
-            if key == "runtime":
-                lit = _string_lit(value, self.src, self.index)
-                if lit is not None and lit.value.startswith("python"):
-                    runtime, evidence = lit.value, f'runtime "{lit.value}"'
-                m = re.search(r"Runtime\.Python(\d)d(\d+)$", vtext.replace(" ", ""))
-                if m:
-                    runtime, evidence = f"python{m.group(1)}.{m.group(2)}", vtext
-            elif key == "handler":
-                lit = _string_lit(value, self.src, self.index)
-                handler = lit.value if lit else None
-            elif key == "code" and value.type == "new_expression":
-                cargs = value.child_by_field_name("arguments")
-                if cargs is not None and cargs.named_children:
-                    lit = _string_lit(self.resolve(cargs.named_children[0]), self.src, self.index)
-                    if lit is not None:
-                        archive = lit.value
-        indent = _line_indent(self.index, self.index.range_of_node(node).start.line)
-        self.out.raw_lambdas.append(
-            RawLambda(
-                self.path,
-                self.index.range_of_node(node),
-                self.index.range_of_node(ctor),
-                _text(name_node, self.src),
-                runtime,
-                handler,
-                archive,
-                evidence,
-                indent,
-            )
-        )
 
     # -- function argument objects ---------------------------------------------------------
     def _pairs(self, obj, depth: int = 0, sink: list | None = None) -> dict[str, Pair]:
@@ -772,22 +609,22 @@ class _Extractor:
                 elif target is not None and target.type == "object":
                     out.update(self._pairs(target, depth + 1, sink))
                 elif sink is not None and inner is not None:
-                    sink.append(("unknown", _text(inner, self.src), self._spread_keys(target)))
+                    sink.append(("unknown", node_text(inner, self.src), self._spread_keys(target)))
             elif child.type == "pair":
                 key_node = child.child_by_field_name("key")
-                key = _prop_name(key_node, self.src)
+                key = prop_name(key_node, self.src)
                 value = child.child_by_field_name("value")
                 if key is None or value is None:
                     continue
                 out[key] = self._pair(key, key_node, value)
             elif child.type == "shorthand_property_identifier":
-                key = _text(child, self.src)
+                key = node_text(child, self.src)
                 out[key] = self._pair(key, child, child)
         return out
 
     def _spread_keys(self, node) -> frozenset | None:
         """Keys a conditional spread may set (``...(c ? { a } : {})``, ``...(c && { a })``); None: any."""
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return None
         if node.type == "object":
@@ -810,7 +647,7 @@ class _Extractor:
 
     def _pair(self, key: str, key_node, value_node) -> Pair:
         resolved = self.resolve(value_node)
-        lit = _string_lit(resolved, self.src, self.index)
+        lit = string_lit(resolved, self.src, self.index)
         obj_pairs: tuple = ()
         if resolved is not None and resolved.type == "object":
             obj_pairs = tuple(self._pairs(resolved, 1).items())
@@ -818,7 +655,7 @@ class _Extractor:
             key,
             self.index.range_of_node(key_node),
             self.index.range_of_node(value_node),
-            _text(value_node, self.src),
+            node_text(value_node, self.src),
             lit,
             obj_pairs,
             node=value_node,
@@ -829,16 +666,16 @@ class _Extractor:
         value = self.lookup(node)
         if isinstance(value, Ref):
             return value
-        if value is None or isinstance(value, _Name) or depth > 8:
+        if value is None or isinstance(value, NameRef) or depth > 8:
             return Unknown("value", "?")
         t = value.type
         if t in ("string", "template_string"):
-            lit = _string_lit(value, self.src, self.index)
-            return lit.value if lit is not None else Unknown("value", _text(value, self.src))
+            lit = string_lit(value, self.src, self.index)
+            return lit.value if lit is not None else Unknown("value", node_text(value, self.src))
         if t in ("true", "false"):
             return t == "true"
         if t == "number":
-            return _text(value, self.src)
+            return node_text(value, self.src)
         if t == "array":
             items: list = []
             for child in value.named_children:
@@ -852,11 +689,11 @@ class _Extractor:
             out: dict = {}
             for child in value.named_children:
                 if child.type == "pair":
-                    key = _prop_name(child.child_by_field_name("key"), self.src)
+                    key = prop_name(child.child_by_field_name("key"), self.src)
                     if key is not None:
                         out[key] = self.evaluate(child.child_by_field_name("value"), depth + 1)
                 elif child.type == "shorthand_property_identifier":
-                    out[_text(child, self.src)] = self.evaluate(child, depth + 1)
+                    out[node_text(child, self.src)] = self.evaluate(child, depth + 1)
                 elif child.type == "spread_element" and child.named_children:
                     inner = self.evaluate(child.named_children[0], depth + 1)
                     if isinstance(inner, dict):
@@ -864,26 +701,26 @@ class _Extractor:
                     else:
                         out.setdefault("...", []).append(inner)
             return out
-        return Unknown("value", _text(value, self.src))
+        return Unknown("value", node_text(value, self.src))
 
     def _object(self, obj, kind: str | None = None, transforms: list | None = None) -> None:
         if obj.id in self.seen_objects:
             return
         handler_pair = None
         for child in obj.named_children:
-            if child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == "handler":
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "handler":
                 handler_pair = child
-            elif child.type == "shorthand_property_identifier" and _text(child, self.src) == "handler":
+            elif child.type == "shorthand_property_identifier" and node_text(child, self.src) == "handler":
                 handler_pair = child
-            elif child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
+            elif child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
                 value = child.child_by_field_name("value")
                 looked = self.lookup(value)
-                key = _prop_name(child.child_by_field_name("key"), self.src)
+                key = prop_name(child.child_by_field_name("key"), self.src)
                 if isinstance(looked, Ref):
                     if self.context(obj) == "component":
                         self._ref_def(value, looked, f"{key}", self._enclosing_transforms(obj))
                     continue
-                lit = _string_lit(looked, self.src, self.index)
+                lit = string_lit(looked, self.src, self.index)
                 if lit is not None and HANDLER_SHAPE.match(lit.value) and self.context(obj) == "component":
                     self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj))
         if handler_pair is None:
@@ -909,15 +746,15 @@ class _Extractor:
         if parent is not None and parent.type == "arguments" and parent.parent is not None:
             fn = parent.parent.child_by_field_name("function")
             if fn is not None:
-                return f"these arguments are passed to {_text(fn, self.src)}(…), which the analysis does not follow into an SST component"
+                return f"these arguments are passed to {node_text(fn, self.src)}(…), which the analysis does not follow into an SST component"
         return "these arguments are built where the analysis cannot see whether they reach an SST component"
 
     def function_from_object(self, obj, kind: str, transforms: list) -> FunctionDef:
         """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""
         handler_pair = None
         for child in obj.named_children:
-            if (child.type == "pair" and _prop_name(child.child_by_field_name("key"), self.src) == "handler") or (
-                child.type == "shorthand_property_identifier" and _text(child, self.src) == "handler"
+            if (child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "handler") or (
+                child.type == "shorthand_property_identifier" and node_text(child, self.src) == "handler"
             ):
                 handler_pair = child
         sink: list = []
@@ -940,11 +777,11 @@ class _Extractor:
         if handler_pair is not None:
             value_node = handler_pair if handler_pair.type == "shorthand_property_identifier" else handler_pair.child_by_field_name("value")
             looked = self.lookup(value_node)
-            lit = _string_lit(looked, self.src, self.index) if not isinstance(looked, Ref) else None
+            lit = string_lit(looked, self.src, self.index) if not isinstance(looked, Ref) else None
             fd.handler = lit.value if lit else None
             fd.handler_lit = lit
             fd.handler_range = self.index.range_of_node(value_node)
-            fd.unresolved = None if lit else _text(value_node, self.src)
+            fd.unresolved = None if lit else node_text(value_node, self.src)
             if lit is not None and value_node.type == "string":
                 fd.handler_range = lit.range
             if isinstance(looked, Ref):
@@ -963,18 +800,7 @@ class _Extractor:
                 if isinstance(looked, Ref):
                     fd.pending.append(("pair", looked, key))
         apply_runtime(fd)
-        vpc = pairs.get("vpc")
-        if vpc is not None:
-            for key, p in vpc.object_pairs:
-                if key == "subnets" and p.file is None:
-                    self.out.vpc_subnets.append(VpcSubnets(self.path, p.key_range, kind, p.key_range == p.value_range))
         return fd
-
-    def _vpc_object(self, obj, where: str) -> None:
-        for child in obj.named_children:
-            key_node = child.child_by_field_name("key") if child.type == "pair" else (child if child.type == "shorthand_property_identifier" else None)
-            if key_node is not None and _prop_name(key_node, self.src) == "subnets":
-                self.out.vpc_subnets.append(VpcSubnets(self.path, self.index.range_of_node(key_node), where, child.type == "shorthand_property_identifier"))
 
     def _enclosing_transforms(self, obj) -> list:
         # `api.route("GET /", { handler })` — the owner's transform applies
@@ -985,25 +811,25 @@ class _Extractor:
                 fn = call.child_by_field_name("function")
                 if fn is not None and fn.type == "member_expression":
                     owner = fn.child_by_field_name("object")
-                    return self.route_transforms.get(_text(owner, self.src), []) if owner is not None else []
+                    return self.route_transforms.get(node_text(owner, self.src), []) if owner is not None else []
         return []
 
     def _kind_of(self, obj) -> str:
         node = obj.parent
         while node is not None and node.type in ("arguments", "pair", "parenthesized_expression", "array", "object", "variable_declarator", "lexical_declaration"):
             if node.type == "pair":
-                key = _prop_name(node.child_by_field_name("key"), self.src)
+                key = prop_name(node.child_by_field_name("key"), self.src)
                 node = node.parent
                 return f"{key}"
             node = node.parent
         if node is not None and node.type == "new_expression":
             ctor = node.child_by_field_name("constructor")
-            return _text(ctor, self.src).replace(" ", "") if ctor is not None else "function"
+            return node_text(ctor, self.src).replace(" ", "") if ctor is not None else "function"
         if node is not None and node.type == "call_expression":
             fn = node.child_by_field_name("function")
             if fn is not None and fn.type == "member_expression":
                 prop = fn.child_by_field_name("property")
-                return _text(prop, self.src) if prop is not None else "function"
+                return node_text(prop, self.src) if prop is not None else "function"
         return "function arguments"
 
     def _insertion_point(self, obj, after) -> tuple[tuple[Position, str] | None, str]:
@@ -1013,7 +839,7 @@ class _Extractor:
         multiline = obj_range.start.line != obj_range.end.line
         nxt = after.next_sibling
         has_comma = nxt is not None and nxt.type == ","
-        indent = _line_indent(self.index, after_range.start.line)
+        indent = line_indent(self.index, after_range.start.line)
         if multiline and after_range.start.line != obj_range.start.line:
             if has_comma:
                 pos = self.index.range_of_node(nxt).end
@@ -1025,7 +851,7 @@ class _Extractor:
         return (after_range.end, ", {}"), indent
 
     def _string_def(self, node, lit: StringLit, kind: str, transforms: list) -> None:
-        rng = lit.range if _unwrap(node) is not None and _unwrap(node).type in ("string", "template_string") else self.index.range_of_node(node)
+        rng = lit.range if unwrap(node) is not None and unwrap(node).type in ("string", "template_string") else self.index.range_of_node(node)
         self.out.functions.append(
             FunctionDef(
                 file=self.path,
@@ -1034,7 +860,7 @@ class _Extractor:
                 handler_range=rng,
                 handler_lit=lit,
                 transforms=list(transforms),
-                indent=_line_indent(self.index, rng.start.line),
+                indent=line_indent(self.index, rng.start.line),
             )
         )
 
@@ -1069,4 +895,4 @@ def analyse(path: Path, text: str, tree=None) -> TsFile:
     """Extract what SST will see in one TypeScript file."""
     if tree is None:
         tree = parse(text)
-    return _Extractor(path, text, tree).extract()
+    return Extractor(path, text, tree).extract()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..engine.era import Era
 from ..engine.positions import Position, Range
-from ..engine.typescript import StringLit
+from ..engine.ts_syntax import StringLit
 
 
 def sub_range(lit: StringLit | None, whole: Range, start: int, end: int) -> Range:

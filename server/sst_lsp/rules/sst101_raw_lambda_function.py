@@ -40,6 +40,7 @@ import posixpath
 from pathlib import Path
 
 from ..engine.era import ALL_ERAS
+from ..engine.ts_findings import raw_lambdas
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from .registry import rule
 
@@ -54,7 +55,7 @@ def _archive_has_python(project, tf, archive: str | None) -> bool:
 @rule("SST101", "raw-lambda-function", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE)
 def check(project):
     for tf in project.ts_files:
-        for raw in tf.raw_lambdas:
+        for raw in raw_lambdas(tf):
             evidence = raw.python_evidence
             if evidence is None and _archive_has_python(project, tf, raw.archive_dir):
                 evidence = f"a code archive of {raw.archive_dir} holding .py files"

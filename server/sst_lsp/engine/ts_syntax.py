@@ -1,0 +1,98 @@
+"""Public helpers on tree-sitter TypeScript nodes, for every module that reads a tree.
+
+Positions come out as LSP positions (``LineIndex``); string values are unescaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from .positions import LineIndex, Position, Range
+
+
+@dataclass(frozen=True)
+class StringLit:
+    """A string literal: its value, the range of its contents and its quote character."""
+
+    value: str
+    range: Range  # the contents, without quotes
+    full: Range  # with quotes
+    quote: str
+
+
+def node_text(node, src: bytes) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+
+
+def string_lit(node, src: bytes, index: LineIndex) -> StringLit | None:
+    if node is None:
+        return None
+    if node.type == "string":
+        raw = node_text(node, src)
+        if len(raw) < 2:
+            return None
+        quote = raw[0]
+        frags = [c for c in node.named_children]
+        if any(c.type == "escape_sequence" for c in frags):
+            value = unescape(raw[1:-1])
+        else:
+            value = raw[1:-1]
+        full = index.range_of_node(node)
+        inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
+        return StringLit(value, inner, full, quote)
+    if node.type == "template_string":
+        if any(c.type == "template_substitution" for c in node.named_children):
+            return None
+        raw = node_text(node, src)
+        full = index.range_of_node(node)
+        inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
+        return StringLit(raw[1:-1], inner, full, "`")
+    return None
+
+
+def unescape(s: str) -> str:
+    try:
+        return s.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except Exception:
+        return s
+
+
+def unwrap(node):
+    """Strip parentheses, `as const`, `satisfies`, non-null assertions."""
+    while node is not None and node.type in ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
+        node = node.named_children[0] if node.named_children else None
+    return node
+
+
+def prop_name(key, src: bytes) -> str | None:
+    if key.type in ("property_identifier", "identifier", "shorthand_property_identifier"):
+        return node_text(key, src)
+    if key.type == "string":
+        return node_text(key, src)[1:-1]
+    return None
+
+
+def walk(node) -> Iterator:
+    cursor = node.walk()
+    reached_root = False
+    while not reached_root:
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        if cursor.goto_next_sibling():
+            continue
+        retracing = True
+        while retracing:
+            if not cursor.goto_parent():
+                retracing = False
+                reached_root = True
+            elif cursor.goto_next_sibling():
+                retracing = False
+
+
+def line_indent(index: LineIndex, line: int) -> str:
+    text = index.line_text(line)
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
