@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, run_check, summary
-from sst_lsp.engine.pydeps import lock_requirement_keys, read_requirements_txt, requirement_key
+from sst_lsp.engine.requirements_file import read_requirements_txt
+from sst_lsp.engine.uv_lock import lock_requirement_keys, requirement_key
 from sst_lsp.engine.runtimes import AWS_DEPRECATED
 from sst_lsp.rules._runtime_util import spec_for_minor
 from sst_lsp.rules.sst304_node_version_masks_errors import _engines_range, _nvmrc_version

@@ -260,11 +260,11 @@ def _workspaces(project) -> list[Workspace]:
 
 
 def requirement_name(text: str) -> str | None:
-    try:
-        return canonicalize_name(Requirement(text).name)
-    except InvalidRequirement:
-        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-        return canonicalize_name(m.group(1)) if m else None
+    req = parse_requirement(text)
+    if req is not None:
+        return canonicalize_name(req.name)
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+    return canonicalize_name(m.group(1)) if m else None
 
 
 def required_names(pp) -> dict[str, str]:
@@ -305,6 +305,114 @@ def sources(pp) -> dict[str, tuple[str, object]]:
     if not isinstance(s, dict):
         return {}
     return {canonicalize_name(k): (k, v) for k, v in s.items()}
+
+
+# -- what the projects depend on -----------------------------------------------------------
+
+
+def parse_requirement(text) -> Requirement | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One entry of ``[project].dependencies``: its index, text and parsed form."""
+
+    index: int
+    text: str
+    req: Requirement
+
+    @property
+    def name(self) -> str:
+        return canonicalize_name(self.req.name)
+
+
+def declared_dependencies(pp) -> list[Declared] | None:
+    """``[project].dependencies`` of a pyproject (None when dynamic or not a list)."""
+    if pp is None or not pp.ok:
+        return None
+    dynamic = pp.doc.get("project", "dynamic")
+    if isinstance(dynamic, list) and "dependencies" in dynamic:
+        return None
+    deps = pp.doc.get("project", "dependencies", default=[])
+    if not isinstance(deps, list):
+        return None
+    out = []
+    for i, text in enumerate(deps):
+        req = parse_requirement(text)
+        if req is not None:
+            out.append(Declared(i, text, req))
+    return out
+
+
+def optional_dependencies(pp) -> dict[str, list[Requirement]]:
+    if pp is None or not pp.ok:
+        return {}
+    table = pp.doc.get("project", "optional-dependencies")
+    if not isinstance(table, dict):
+        return {}
+    out: dict[str, list[Requirement]] = {}
+    for extra, reqs in table.items():
+        if isinstance(reqs, list):
+            out[str(extra)] = [r for r in (parse_requirement(t) for t in reqs) if r is not None]
+    return out
+
+
+def member_projects(project) -> dict[str, object]:
+    """Normalised project name -> PyProject for every workspace member, the root included."""
+    return project.derive("member_projects", lambda: _member_projects(project))
+
+
+def _member_projects(project) -> dict[str, object]:
+    ws = project.root_workspace
+    out: dict[str, object] = {}
+    for pp in ws.member_projects() if ws is not None else ():
+        if pp.ok and pp.normalized:
+            out.setdefault(pp.normalized, pp)
+    return out
+
+
+def applicable_sources(project, pp) -> dict[str, object]:
+    """``[tool.uv.sources]`` that apply to ``pp``: the workspace root's, overridden by its own."""
+    out: dict[str, object] = {}
+    layers = []
+    root = project.root_pyproject
+    if root is not None and root.ok and root is not pp and project.workspace_table is not None:
+        layers.append(root)
+    if pp is not None and pp.ok:
+        layers.append(pp)
+    for layer in layers:
+        for name, (_, value) in sources(layer).items():
+            if isinstance(value, (dict, list)):
+                out[name] = value
+    return out
+
+
+def runtime_names(project, pp) -> set[str]:
+    """Normalised names ``pp`` depends on at runtime, through workspace members transitively."""
+    members = member_projects(project)
+    seen: set[str] = set()
+    names: set[str] = set()
+    queue = [pp]
+    while queue:
+        cur = queue.pop()
+        for d in declared_dependencies(cur) or []:
+            names.add(d.name)
+            if d.name in members and d.name not in seen:
+                seen.add(d.name)
+                queue.append(members[d.name])
+    return names
+
+
+def external_dependencies(project, pp) -> list[str]:
+    """Names ``pp`` needs from outside the workspace (what ``uv pip install`` puts in the zip)."""
+    members = member_projects(project)
+    return sorted(n for n in runtime_names(project, pp) if n not in members)
 
 
 # -- hatchling ------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ from packaging.version import InvalidVersion, Version
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
-from ..engine.pydeps import declared_dependencies, lock_member_entry
+from ..engine.uv_lock import lock_member_entry
+from ..engine.uv_workspace import declared_dependencies
 from .registry import rule
 
 RENAME = Version("4.14.1")

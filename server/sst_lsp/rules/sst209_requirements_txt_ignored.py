@@ -41,7 +41,8 @@ import tomlkit
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
-from ..engine.pydeps import read_requirements_txt, runtime_names
+from ..engine.requirements_file import read_requirements_txt
+from ..engine.uv_workspace import runtime_names
 from .registry import rule
 
 

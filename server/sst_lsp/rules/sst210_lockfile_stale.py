@@ -41,15 +41,8 @@ from __future__ import annotations
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
-from ..engine.pydeps import (
-    declared_dependencies,
-    describe_key,
-    external_dependencies,
-    lock_member_entry,
-    lock_requirement_keys,
-    member_projects,
-    pyproject_requirement_keys,
-)
+from ..engine.uv_lock import describe_key, lock_member_entry, lock_requirement_keys, pyproject_requirement_keys
+from ..engine.uv_workspace import declared_dependencies, external_dependencies, member_projects
 from .registry import rule
 
 

@@ -42,7 +42,7 @@ from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
 from ..engine.project import admitted_minors
-from ..engine.pydeps import external_dependencies, member_projects
+from ..engine.uv_workspace import external_dependencies, member_projects
 from ._runtime_util import describe_minors, is_container, python_version_token, runtime_minor, runtime_problem, runtime_site, valid_spec
 from .registry import rule
 
