@@ -109,6 +109,8 @@ class DiskModel:
     _pyprojects: dict = field(default_factory=dict, repr=False)
     _python: dict = field(default_factory=dict, repr=False)
     _derived: dict = field(default_factory=dict, repr=False)
+    _handlers: dict = field(default_factory=dict, repr=False)
+    _handler_projects: dict = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
         try:
@@ -175,8 +177,53 @@ class DiskModel:
                 return current
         return None
 
+    def resolve_handler(self, handler: str, base: Path | None = None) -> HandlerTarget:
+        """Where a handler string points (computed once per disk state; do not modify the result)."""
+        key = (handler, base)
+        found = self._handlers.get(key)
+        if found is None:
+            found = self._handlers[key] = self._resolve_handler(handler, base or self.root)
+        return found
+
+    def _resolve_handler(self, handler: str, base: Path) -> HandlerTarget:
+        text = handler.strip()
+        body = text[2:] if text.startswith("./") else text
+        file_part, _, function = body.rpartition(".")
+        target = HandlerTarget(text, file_part, function)
+        if not file_part:
+            return target
+        if os.path.isabs(file_part) or PurePosixPath(file_part).is_absolute():
+            target.outside = True
+            return target
+        joined = os.path.normpath(os.path.join(base, file_part))
+        if not self._inside(Path(joined)):
+            target.outside = True
+            return target
+        folders = [""]
+        if self.era == Era.C:
+            folders += [d + "/" for d in ERA_C_FALLBACK_DIRS]
+        for folder in folders:
+            cand = Path(os.path.normpath(os.path.join(base, folder + file_part + ".py")))
+            if self.fs.is_file(cand) and self._inside(cand):
+                target.py_path = cand
+                target.via_fallback = folder.rstrip("/") or None
+                break
+        if target.py_path is None:
+            for ext in NODE_EXTENSIONS:
+                cand = Path(joined + ext)
+                if self.fs.is_file(cand):
+                    target.other_language = cand
+                    break
+        target.dotted = "/" not in file_part and "." in file_part
+        return target
+
     def handler_project(self, py_path: Path) -> PyProject | None:
         """The nearest pyproject.toml walking up from the handler file, never above the root."""
+        if py_path not in self._handler_projects:
+            self._handler_projects[py_path] = self._handler_project(py_path)
+        return self._handler_projects[py_path]
+
+    def _handler_project(self, py_path: Path) -> PyProject | None:
         d = py_path.parent
         while True:
             pp = self.pyproject(d / "pyproject.toml")
@@ -383,6 +430,7 @@ class Project:
     era = _disk("era")
     link_out_on_path = _disk("link_out_on_path")
     handler_project = _disk("handler_project")
+    resolve_handler = _disk("resolve_handler")
     dotted_candidates = _disk("dotted_candidates")
     toml_paths = _disk("toml_paths")
     python_file_index = _disk("python_file_index")
@@ -416,6 +464,9 @@ class Project:
 
     def infra_files(self) -> list[Path]:
         """sst.config.ts and infra/**/*.ts: where the TypeScript SST evaluates starts."""
+        return list(self.derive("infra-files", self._infra_files))
+
+    def _infra_files(self) -> list[Path]:
         out = [Path(os.path.abspath(self.config))]
         for folder, _, files in self.fs.walk(self.root / "infra"):
             out.extend(folder / f for f in files if f.endswith(TS_EXTENSIONS) and not f.endswith(".d.ts"))
@@ -459,39 +510,6 @@ class Project:
     @cached_property
     def function_transforms(self) -> list[typescript.RuntimeTransform]:
         return [t for tf in self.ts_files for t in tf.function_transforms]
-
-    def resolve_handler(self, handler: str, base: Path | None = None) -> HandlerTarget:
-        base = base or self.root
-        text = handler.strip()
-        body = text[2:] if text.startswith("./") else text
-        file_part, _, function = body.rpartition(".")
-        target = HandlerTarget(text, file_part, function)
-        if not file_part:
-            return target
-        if os.path.isabs(file_part) or PurePosixPath(file_part).is_absolute():
-            target.outside = True
-            return target
-        joined = os.path.normpath(os.path.join(base, file_part))
-        if not self._inside(Path(joined)):
-            target.outside = True
-            return target
-        folders = [""]
-        if self.era == Era.C:
-            folders += [d + "/" for d in ERA_C_FALLBACK_DIRS]
-        for folder in folders:
-            cand = Path(os.path.normpath(os.path.join(base, folder + file_part + ".py")))
-            if self.fs.is_file(cand) and self._inside(cand):
-                target.py_path = cand
-                target.via_fallback = folder.rstrip("/") or None
-                break
-        if target.py_path is None:
-            for ext in NODE_EXTENSIONS:
-                cand = Path(joined + ext)
-                if self.fs.is_file(cand):
-                    target.other_language = cand
-                    break
-        target.dotted = "/" not in file_part and "." in file_part
-        return target
 
     def runtime_transform(self, fd: typescript.FunctionDef) -> tuple[typescript.RuntimeTransform | None, str | None]:
         """The transform whose runtime wins for ``fd`` and its label; (None, None) when the argument decides.

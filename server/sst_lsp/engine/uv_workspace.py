@@ -457,7 +457,7 @@ def hatch_default_selection(fs, project_dir: Path, name: str) -> str | None:
     return None
 
 
-def hatch_finds_files(fs, pp, name: str) -> bool:
+def hatch_finds_files(project, pp, name: str) -> bool:
     """Would hatchling find files for the wheel of ``pp`` were its project named ``name``?
 
     Explicit ``packages`` / ``only-include`` / ``include`` settings decide themselves; otherwise
@@ -465,7 +465,7 @@ def hatch_finds_files(fs, pp, name: str) -> bool:
     """
     if not uses_hatchling(pp) or hatch_wheel_options(pp):
         return True
-    return hatch_default_selection(fs, pp.dir, name) is not None
+    return project.derive(("hatch-selection", pp.dir, name), lambda: hatch_default_selection(project.fs, pp.dir, name)) is not None
 
 
 def hatch_wheel_options(pp) -> dict[str, object]:

@@ -172,6 +172,11 @@ def spec_for_minor(old: str, minor: str) -> str:
 
 def python_version_file(project, pf) -> Path | None:
     """The ``.python-version`` ``Project.python_minor`` would read (the project's, else the root's)."""
+    where = pf.project.dir if pf.project is not None else None
+    return project.derive(("python-version-file", where), lambda: _python_version_file(project, pf))
+
+
+def _python_version_file(project, pf) -> Path | None:
     dirs = [pf.project.dir] if pf.project is not None else []
     if project.root not in dirs:
         dirs.append(project.root)

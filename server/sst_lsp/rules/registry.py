@@ -10,7 +10,7 @@ import importlib
 import logging
 import pkgutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -36,6 +36,7 @@ class Rule:
     enabled_by_default: bool = True
     severity_label: str | None = None  # when a rule reports different severities per case
     relies_on: frozenset = frozenset()  # function arguments its verdict depends on (see lowered)
+    reads_typescript: bool = True  # False: depends on the disk model only (its results are kept while only TypeScript changes)
 
     @property
     def severity_text(self) -> str:
@@ -83,6 +84,7 @@ def rule(
     enabled: bool = True,
     severity_label: str | None = None,
     relies_on=(),
+    reads_typescript: bool = True,
 ):
     """Register a rule. ``relies_on``: the function arguments (``runtime``, ``copyFiles``, …) whose
     absence or value its verdict depends on; a violation ``about`` a function whose arguments the
@@ -91,7 +93,7 @@ def rule(
     def register(fn):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on))
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on), reads_typescript)
         return fn
 
     return register
@@ -156,7 +158,11 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             continue
         ran.add(code)
         try:
-            for v in r.check(project):
+            if r.reads_typescript:
+                found = list(r.check(project))
+            else:  # the same disk model gives the same result: computed once, copied out
+                found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)))]
+            for v in found:
                 if v.severity is None:
                     v.severity = r.severity
                 out.append(lowered(r, v))

@@ -62,6 +62,15 @@ def _ts_candidates(project) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def _pyprojects_needed(project) -> dict[Path, str]:
+    out: dict[Path, str] = {}
+    for path in project.toml_paths:
+        if path.name == "pyproject.toml":
+            project.pyproject(path)
+            out[Path(os.path.abspath(path))] = "pyproject"
+    return out
+
+
 def _non_utf8_note(path: Path, reason: str) -> str:
     if "UTF-8" not in reason and "binary" not in reason:
         return ""
@@ -81,10 +90,7 @@ def check(project):
     needed: dict[Path, str] = {}  # path -> kind, for files reported on themselves
 
     # touch every file the analysis needs, so that its reason is recorded whichever rule ran first
-    for path in project.toml_paths:
-        if path.name == "pyproject.toml":
-            project.pyproject(path)
-            needed[Path(os.path.abspath(path))] = "pyproject"
+    needed.update(project.derive(("SST002", "pyprojects"), lambda: _pyprojects_needed(project)))
     for path in _ts_candidates(project):
         project.ts_file(path)
         needed.setdefault(path, "ts")

@@ -101,7 +101,7 @@ def check(project):
         dir_name = pp.dir.name
         fix = None
         name_range = pp.doc.value_range("project", "name")
-        if pp.dir != project.root and mismatch(project, pf, dir_name) is None and name_range is not None and hatch_finds_files(project.fs, pp, dir_name):
+        if pp.dir != project.root and mismatch(project, pf, dir_name) is None and name_range is not None and hatch_finds_files(project, pp, dir_name):
 
             def rename(doc, new=dir_name):
                 doc["project"]["name"] = new

@@ -41,7 +41,7 @@ from ..engine.uv_workspace import workspaces
 from .registry import rule
 
 
-@rule("SST205", "duplicate-member-name", Severity.ERROR, eras=ALL_ERAS, fix=None)
+@rule("SST205", "duplicate-member-name", Severity.ERROR, eras=ALL_ERAS, fix=None, reads_typescript=False)
 def check(project):
     for ws in workspaces(project):
         first_of: dict[str, object] = {}

@@ -115,7 +115,7 @@ def _projects(project) -> list:
 @rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
 def check(project):
     for pp in _projects(project):
-        if not pp.ok or pp.name is None or hatch_finds_files(project.fs, pp, pp.name):
+        if not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name):
             continue
         handlers = [pf for pf in project.python_functions if pf.project is pp and pf.target.py_path is not None]
         folder = package_folder(project.fs, pp, [pf.target.py_path for pf in handlers])
