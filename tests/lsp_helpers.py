@@ -29,6 +29,7 @@ def _publish(ls, params: types.PublishDiagnosticsParams):
     client.diagnostics[params.uri] = params.diagnostics
     client.diagnostic_versions[params.uri] = params.version
     client.publish_count = getattr(client, "publish_count", 0) + 1
+    client.publish_counts[params.uri] = client.publish_counts.get(params.uri, 0) + 1
 
 
 def _register(ls, params: types.RegistrationParams):
@@ -99,6 +100,7 @@ def make_client():
 
     client = LanguageClient(converter_factory=default_converter)
     client.diagnostic_versions = {}
+    client.publish_counts = {}
     client.refreshed = asyncio.Event()
     client.progress_seen = asyncio.Event()
     features = dict(DEFAULT_CLIENT_FEATURES)

@@ -75,6 +75,29 @@ async def test_scan_publishes_closed_files_with_progress(push: LanguageClient):
     assert types.WORKSPACE_DID_CHANGE_WATCHED_FILES in methods
 
 
+async def test_only_changed_diagnostics_are_republished(push: LanguageClient):
+    """An edit re-publishes the edited document (with its version) and what changed, nothing else."""
+    app = push.ws / "app"
+    root_pp = (app / "pyproject.toml").as_uri()
+    member_pp = (app / "functions" / "pyproject.toml").as_uri()
+    await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == ["SST202"])
+    await wait_until(push, "progress_seen", lambda: any(r[-1] == "end" for r in push.progress_reports.values()))
+    uri, text = _open(push, app / "sst.config.ts", "typescript")
+    await wait_for_diagnostics(push, uri, lambda d: True, version=1)
+    before = dict(push.publish_counts)
+    # a comment typed into the config: its diagnostics do not change, nor anyone else's
+    _change(push, uri, 2, text + "\n// a comment\n")
+    await wait_for_diagnostics(push, uri, lambda d: True, version=2)
+    assert push.publish_counts[uri] == before[uri] + 1  # the edited document, with its new version
+    assert push.publish_counts.get(root_pp) == before.get(root_pp)
+    assert push.publish_counts.get(member_pp) == before.get(member_pp)
+    # the member fixed in the root pyproject: the root pyproject's diagnostics change, so it is re-sent
+    (app / "pyproject.toml").write_text((app / "pyproject.toml").read_text().replace('members = ["core"]', 'members = ["core", "functions"]'))
+    push.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(root_pp, types.FileChangeType.Changed)]))
+    await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == [])
+    assert push.publish_counts[root_pp] == before[root_pp] + 1
+
+
 async def test_file_created_on_disk_clears_diagnostic(push: LanguageClient):
     member_pp = push.ws / "other" / "functions" / "pyproject.toml"
     await wait_for_diagnostics(push, member_pp.as_uri(), lambda d: codes(d) == ["SST203"])

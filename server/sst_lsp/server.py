@@ -75,6 +75,7 @@ class SstLanguageServer(LanguageServer):
         self.failed_rules_logged: set[str] = set()
         self.pull = False
         self.can_refresh = False
+        self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
 
     # -- analysis -------------------------------------------------------------------------------
     def schedule(self, path: Path) -> None:

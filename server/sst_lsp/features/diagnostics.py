@@ -25,22 +25,29 @@ def _key(by_path: dict[Path, list[Violation]]) -> dict:
     return {p: sorted((v.code, v.range.start, v.message) for v in vs) for p, vs in by_path.items() if vs}
 
 
-def publish(ls, path: Path, violations: list[Violation]) -> None:
+def publish(ls, path: Path, violations: list[Violation], *, only_if_changed: bool = False) -> None:
+    """Push a file's diagnostics; with ``only_if_changed``, skip it when the client already has
+    exactly these for this version of the document."""
     doc = ls.session.docs.get(path)
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=[to_diagnostic(v) for v in violations], version=doc.version if doc else None)
-    )
+    version = doc.version if doc else None
+    diagnostics = [to_diagnostic(v) for v in violations]
+    sent = (version, report_id(violations))
+    if only_if_changed and ls.published.get(path) == sent:
+        return
+    ls.published[path] = sent
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=diagnostics, version=version))
 
 
 def deliver(ls, outcome: Outcome) -> None:
-    """Tell the client about one analysis: refresh pulled diagnostics, or push every file's."""
+    """Tell the client about one analysis: refresh pulled diagnostics, or push the files whose
+    diagnostics changed (and every open document of the app whose version is new)."""
     if ls.pull:
         if ls.can_refresh and _key(outcome.previous) != _key(outcome.current):
             ls.workspace_diagnostic_refresh(None)
         return
     open_here = {p for p in ls.session.docs if ls.session.root_for(p) == outcome.root}
     for path in outcome.changed_paths() | open_here:
-        publish(ls, path, outcome.current.get(path, []))
+        publish(ls, path, outcome.current.get(path, []), only_if_changed=True)
 
 
 def publish_standalone(ls, path: Path) -> None:
