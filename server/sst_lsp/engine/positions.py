@@ -63,6 +63,7 @@ class LineIndex:
 
     def __init__(self, text: str):
         self.text = text
+        self.ascii = text.isascii()  # then byte columns, code points and UTF-16 units agree
         self.line_starts = [0]
         find = parse_text(text).find  # a lone \r ends a line too
         i = find("\n")
@@ -115,6 +116,8 @@ class LineIndex:
     def position_of_point(self, point: tuple[int, int]) -> Position:
         """LSP position of a tree-sitter point (row, UTF-8 byte column)."""
         row, col = point
+        if self.ascii:
+            return Position(row, col)
         line = self.line_text(row)
         if line.isascii():
             return Position(row, col)

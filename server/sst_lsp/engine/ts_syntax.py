@@ -33,18 +33,15 @@ def string_lit(node, src: bytes, index: LineIndex) -> StringLit | None:
         if len(raw) < 2:
             return None
         quote = raw[0]
-        frags = [c for c in node.named_children]
-        if any(c.type == "escape_sequence" for c in frags):
-            value = unescape(raw[1:-1])
-        else:
-            value = raw[1:-1]
+        # an escape sequence always starts with a backslash (cheaper than asking for the children)
+        value = unescape(raw[1:-1]) if "\\" in raw else raw[1:-1]
         full = index.range_of_node(node)
         inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
         return StringLit(value, inner, full, quote)
     if node.type == "template_string":
-        if any(c.type == "template_substitution" for c in node.named_children):
-            return None
         raw = node_text(node, src)
+        if "${" in raw and any(c.type == "template_substitution" for c in node.named_children):
+            return None
         full = index.range_of_node(node)
         inner = Range(Position(full.start.line, full.start.character + 1), Position(full.end.line, full.end.character - 1))
         return StringLit(raw[1:-1], inner, full, "`")
