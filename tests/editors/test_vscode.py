@@ -11,33 +11,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from editors_support import EDITORS_DIR, REPO, copy_example_app, server_command, server_env, subnets_file
+from editors_support import EDITORS_DIR, REPO, copy_example_app, editor_tools, server_command, server_env, subnets_file
 
 DRIVER = EDITORS_DIR / "vscode_e2e.mjs"
-CACHE = Path(os.environ.get("SST_LSP_EDITORS_CACHE", Path.home() / ".cache" / "sst-lsp-editors"))
 NEEDED = ("NODE24", "CODE_SERVER", "PLAYWRIGHT_NODE_PATH", "CHROMIUM", "SST_LSP_VSIX")
 
 
 def _tools() -> dict:
-    tools = {}
-    env_sh = CACHE / "env.sh"
-    if env_sh.is_file():
-        for line in env_sh.read_text(encoding="utf-8").splitlines():
-            m = re.match(r"export (\w+)=(.*)$", line.strip())
-            if m:
-                tools[m.group(1)] = shlex.split(m.group(2))[0] if m.group(2) else ""
-    tools.update({k: os.environ[k] for k in NEEDED if os.environ.get(k)})
-    missing = [k for k in NEEDED if not tools.get(k) or not Path(tools[k]).exists()]
-    if missing:
-        pytest.fail(f"editor tools missing ({', '.join(missing)}): run .ci/editors.sh first (it writes {env_sh})")
-    return tools
+    return editor_tools(*NEEDED)
 
 
 def _sst401(app: Path, target: Path) -> tuple[int, int]:
