@@ -171,7 +171,7 @@ export async function findUv(env: NodeJS.ProcessEnv, cwd: string): Promise<strin
 export function explainUvFailure(stderr: string): { kind: "offline" | "index" | "python" | "other"; message: string } {
   const text = stderr.trim();
   const last = text.split(/\r?\n/).filter((l) => l.trim()).slice(-3).join(" ").slice(0, 400);
-  if (/network connectivity is disabled|failed to fetch|error sending request|dns error|failed to lookup address|connection refused|could not connect|tcp connect error|network is unreachable|operation timed out|connect timed out/i.test(text)) {
+  if (/network connectivity is disabled|network was disabled|not found in the cache|failed to fetch|error sending request|dns error|failed to lookup address|connection refused|could not connect|tcp connect error|network is unreachable|operation timed out|connect timed out/i.test(text)) {
     return {
       kind: "offline",
       message:
