@@ -254,6 +254,35 @@ def test_vscode_from_environment_without_sst_lsp_says_so_once(tmp_path):
     assert f"sst-lsp is not installed for {python}" in notes[0] and "useBundled" in notes[0], notes[0]
 
 
+def test_vscode_interpreter_outside_3_10_to_3_14_says_so_and_opens_the_setting(tmp_path):
+    """sstLsp.interpreter names a Python 3.9: one notification; its button opens that setting."""
+    tools, app, target, _, env = _session(tmp_path, with_uv=True)
+    # A stand-in for an old interpreter: it answers the probe as Python 3.9 would.
+    old = tmp_path / "old-python" / "python3.9"
+    old.parent.mkdir()
+    old.write_text('#!/bin/sh\necho \'{"python": "3.9.18", "executable": "/opt/python3.9/bin/python3.9"}\'\n', encoding="utf-8")
+    old.chmod(0o755)
+    result = _run_driver(
+        tools,
+        app,
+        target,
+        _artifacts(tmp_path, "old-python"),
+        {
+            "E2E_SCENARIO": "notification",
+            "E2E_NOTIFICATION_TEXT": "3.9.18",
+            "E2E_CLICK": "Open settings",
+            "E2E_SETTINGS": json.dumps({"sstLsp.interpreter": str(old)}),
+        },
+        env,
+    )
+    notes = result["notifications"]
+    assert len(notes) == 1, notes
+    assert f'"sstLsp.interpreter" ({old}) is Python 3.9.18, not 3.10–3.14' in notes[0], notes[0]
+    assert any("Interpreter" in t for t in result["settings_titles"]), result["settings_titles"]
+    # code-server is a remote window: the machine setting lives in the Remote scope
+    assert result["settings_scope"].startswith("Remote"), result["settings_scope"]
+
+
 def test_vscode_universal_vsix_runs_the_carried_wheel_with_uv(tmp_path):
     """No bundle for the platform: `uv tool run --from <the wheel in the .vsix> sst-lsp serve`."""
     tools, app, target, python, env = _session(tmp_path, with_uv=True)

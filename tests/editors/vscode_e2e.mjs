@@ -16,6 +16,10 @@
 //                         or "restricted" (workspace trust on, the folder untrusted: diagnostics
 //                         must still come)
 //   E2E_ARTIFACTS         directory for screenshots, logs and result.json
+//   E2E_CLICK             optional, "notification" scenario: a button of the notification to
+//                         click ("Open settings": then wait for the Settings editor to list a
+//                         setting titled E2E_SETTING_TITLE, default "Sst Lsp", and record the
+//                         titles listed and the scope tab selected)
 //   E2E_EXPECT_CODES      optional JSON array: wait until the Problems panel lists all of these
 //   E2E_HOVER_TEXT        optional: a handler string in E2E_TARGET to hover
 //   E2E_HOVER_EXPECT      optional: text the hover must contain (default "SST handler")
@@ -51,6 +55,8 @@ const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
 const SCENARIO = process.env.E2E_SCENARIO || "fix";
 const NOTIFICATION_TEXT = process.env.E2E_NOTIFICATION_TEXT || "SST LSP";
 const EXPECT_CODES = JSON.parse(process.env.E2E_EXPECT_CODES || "[]");
+const CLICK = process.env.E2E_CLICK || "";
+const SETTING_TITLE = process.env.E2E_SETTING_TITLE || "Sst Lsp";
 const HOVER_TEXT = process.env.E2E_HOVER_TEXT || ""; // a handler string in E2E_TARGET
 const HOVER_EXPECT = process.env.E2E_HOVER_EXPECT || "SST handler"; // text the hover must show
 const { chromium } = createRequire(path.join(env("PLAYWRIGHT_NODE_PATH"), "noop.js"))("playwright-core");
@@ -420,6 +426,25 @@ async function oneNotification(page) {
   result.notifications = texts;
   stepLog("notification", texts);
   await screenshot(page, "notification");
+  if (CLICK) {
+    await toast.first().locator(".monaco-button", { hasText: CLICK }).first().click();
+    // The Settings editor: the settings its search lists, and the scope tab that is selected.
+    const shown = await until(`the Settings editor to list "${SETTING_TITLE}"`, () =>
+      page.evaluate((want) => {
+        const titles = [...document.querySelectorAll(".setting-item-title, .setting-item-label")]
+          .map((e) => e.innerText.trim())
+          .filter(Boolean);
+        const tab = [...document.querySelectorAll(".action-label[aria-selected='true']")]
+          .map((e) => e.innerText.trim())
+          .find((t) => /^(User|Remote|Workspace)/.test(t));
+        return titles.some((t) => t.includes(want)) ? { titles, tab: tab || "" } : false;
+      }, SETTING_TITLE),
+    );
+    result.settings_titles = shown.titles;
+    result.settings_scope = shown.tab;
+    stepLog("settings opened", shown);
+    await screenshot(page, "settings");
+  }
 }
 
 async function cleanup() {

@@ -256,7 +256,9 @@ async function useBundled(ctx: LaunchContext): Promise<LaunchPlan> {
     }
     ctx.log.info(`Not using ${shown} (${candidate.source}): it ${why}.`);
     if (candidate.explicit) {
-      return openInterpreterSetting(`SST LSP: the interpreter in "sstLsp.interpreter" (${shown}) ${why}. The server needs Python ${wanted}.`);
+      return openInterpreterSetting(
+        `SST LSP: the interpreter in "sstLsp.interpreter" (${shown}) ${why}. Set it to a Python ${wanted}, or clear it to let the extension find one.`,
+      );
     }
     rejected.push(`${shown} ${why}`);
   }
@@ -309,13 +311,17 @@ async function withUv(ctx: LaunchContext): Promise<LaunchPlan> {
       },
     };
   }
+  // uv's --python takes one path or a version request, not a command with arguments.
   const configured = asCommand(readSetting("interpreter", ctx.resource, ctx.log));
-  const python = configured ? configured[0] : versionRequest(ctx.pythonVersions);
+  const python = configured?.length === 1 ? configured[0] : versionRequest(ctx.pythonVersions);
   const base = ["tool", "run", "--python", python, "--from", wheel, "sst-lsp"];
   // Resolve and install once, with a generous timeout and the errors captured, before the
   // language client starts it (a failure there would only say "connection closed").
   ctx.log.info(`Preparing the server with uv: ${quote([uv, ...base, "--version"])}`);
-  const ready = await run(uv, [...base, "--version"], { cwd: ctx.cwd, env: ctx.env, timeout: 300000 });
+  const ready = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: "SST LSP: installing the server with uv" },
+    () => run(uv, [...base, "--version"], { cwd: ctx.cwd, env: ctx.env, timeout: 300000 }),
+  );
   if (ready.code !== 0) {
     ctx.log.info(`uv failed (exit ${ready.code ?? ready.spawnError}):\n${ready.stderr.trim()}`);
     const { message } = explainUvFailure(ready.stderr);

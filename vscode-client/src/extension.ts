@@ -19,6 +19,7 @@ import {
 } from "./discovery";
 
 const CLIENT_ID = "sstLsp";
+const MACHINE_SETTINGS = ["sstLsp.server.command", "sstLsp.interpreter", "sstLsp.importStrategy"];
 const CLIENT_NAME = "SST LSP";
 
 let client: LanguageClient | undefined;
@@ -229,6 +230,10 @@ function handleChoice(choice: string | undefined, setting = "sstLsp"): void {
   if (choice === "Show output") {
     output.show(true);
   } else if (choice === "Open settings") {
-    void vscode.commands.executeCommand("workbench.action.openSettings", setting);
+    // The settings that choose a program are machine settings: in a remote window (SSH, WSL,
+    // containers, code-server) they are only listed, and only act, in the Remote scope.
+    const machine = MACHINE_SETTINGS.includes(setting) && vscode.env.remoteName !== undefined;
+    const command = machine ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
+    void vscode.commands.executeCommand(command, { query: setting });
   }
 }
