@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_no_expression_inside_a_run_script():
     assert not [e for e in referenced if "inputs." in e], f"inputs used outside env: {referenced}"
 
 
-def _run_steps(tmp_path: Path, inputs: dict, cwd: Path) -> tuple[list[subprocess.CompletedProcess], dict]:
+def _run_steps(tmp_path: Path, inputs: dict, cwd: Path, path: str | None = None) -> tuple[list[subprocess.CompletedProcess], dict]:
     """Runs the action's steps as a runner would: `bash --noprofile --norc -eo pipefail`, each
     step's env with its expressions evaluated, $GITHUB_OUTPUT read back between steps."""
     values = {name: str(inputs.get(name, spec.get("default", ""))) for name, spec in ACTION["inputs"].items()}
@@ -67,6 +68,7 @@ def _run_steps(tmp_path: Path, inputs: dict, cwd: Path) -> tuple[list[subprocess
                 "GITHUB_OUTPUT": str(output_file),
                 "GITHUB_WORKSPACE": str(cwd),
                 "RUNNER_TEMP": str(runner_temp),
+                **({"PATH": path} if path else {}),
             }
         )
         env.update({k: EXPR.sub(lambda m: evaluate(m.group(1)), str(v)) for k, v in (step.get("env") or {}).items()})
@@ -129,3 +131,18 @@ def test_action_refuses_a_version_that_is_not_one(tmp_path, workspace):
     assert len(procs) == 1 and procs[0].returncode == 2
     assert "::error title=sst-lsp::the version input must be a version" in procs[0].stdout
     assert not (workspace / "x").exists()
+
+
+def test_action_installs_uv_with_pip_when_the_runner_has_none(tmp_path, workspace):
+    """A runner with Python but no uv: the first step makes a venv, pip-installs uv into it."""
+    only_python = tmp_path / "only-python"
+    only_python.mkdir()
+    (only_python / "python3").symlink_to(sys.executable)
+    path = os.pathsep.join([str(only_python), "/usr/bin", "/bin"])
+    assert shutil.which("uv", path=path) is None
+    procs, outputs = _run_steps(tmp_path, {"path": "apps/broken-app", "fail-on": "info", "args": "--exit-zero"}, workspace, path=path)
+    install, check = procs
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert (tmp_path / "runner-temp" / "sst-lsp-action" / "uv" / "bin" / "uv").is_file()
+    assert Path(outputs["install"]["sst-lsp"]).is_file()
+    assert check.returncode == 0 and "::error " in check.stdout, check.stdout + check.stderr
