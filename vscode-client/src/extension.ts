@@ -19,8 +19,9 @@ import {
 } from "./discovery";
 
 const CLIENT_ID = "sstLsp";
-const MACHINE_SETTINGS = ["sstLsp.server.command", "sstLsp.interpreter", "sstLsp.importStrategy"];
 const CLIENT_NAME = "SST LSP";
+/** The settings that choose which program runs (machine-overridable, restricted when untrusted). */
+const MACHINE_SETTINGS = ["sstLsp.server.command", "sstLsp.interpreter", "sstLsp.importStrategy"];
 
 let client: LanguageClient | undefined;
 let watcher: vscode.FileSystemWatcher | undefined;
@@ -115,8 +116,8 @@ async function stop(): Promise<void> {
 
 /**
  * The settings the server understands (the keys of `[tool.sst-lsp]`), from the `sstLsp` section.
- * Editor-only keys (`server`, `interpreter`, `importStrategy`, `trace`) are left out, and so are empty values:
- * an empty `select` would otherwise mean "select nothing".
+ * Editor-only keys (`server`, `interpreter`, `importStrategy`, `trace`) are left out, and so are
+ * empty values: an empty `select` would otherwise mean "select nothing".
  */
 export function serverSettings(resource: vscode.Uri | undefined): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration("sstLsp", resource);
