@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the editor end-to-end tests (tests/editors/) need, idempotently, and builds the
-# VS Code extension's .vsix. Everything downloaded is cached outside the repository under
+# VS Code extension's .vsix files (one per platform, with the server bundled, and a universal
+# one). Everything downloaded is cached outside the repository under
 # $SST_LSP_EDITORS_CACHE (default ~/.cache/sst-lsp-editors), so a second run takes seconds.
 #
-#   .ci/editors.sh            install + build the .vsix
+#   .ci/editors.sh            install + build the .vsix files
 #   .ci/editors.sh --no-vsix  install only
 #
-# Needs root (apt-get) and the npm registry. Prints the time of every step, and writes
-# $SST_LSP_EDITORS_CACHE/env.sh, which the tests read to find Node 24, code-server, the .vsix
-# and playwright-core:
+# Needs root (apt-get), the npm registry, and uv on PATH (the test extra installs it) with a
+# Python package index it can reach (for the platform .vsix files). Prints the time of every
+# step, and writes $SST_LSP_EDITORS_CACHE/env.sh, which the tests read to find Node 24,
+# code-server, the .vsix files and playwright-core:
 #   NODE24        Node 24 binary (code-server refuses Node 20)
 #   CODE_SERVER   code-server's launcher
 #   PLAYWRIGHT_NODE_PATH  a node_modules holding playwright-core
-#   SST_LSP_VSIX  the packaged extension
+#   SST_LSP_VSIX  the packaged extension for this machine (server bundled)
+#   SST_LSP_VSIX_DIR  every packaged .vsix: sst-lsp-<target>.vsix and sst-lsp-universal.vsix
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$(pwd)"
@@ -88,17 +91,25 @@ if [ ! -f "$PW_DIR/node_modules/playwright-core/package.json" ]; then
 fi
 done_step
 
-# 5. The extension: npm ci, type check, bundle, package.
+# 5. The extension: npm ci, type check, bundle, then one .vsix per platform (uv installs the
+#    server and its native modules for each) and the universal one.
 VSIX=""
+VSIX_DIR="$REPO/vscode-client/dist-vsix"
 if [ "$BUILD_VSIX" = 1 ]; then
-  step "vscode-client .vsix"
+  step "vscode-client .vsix files"
   (
     cd "$REPO/vscode-client"
     npm ci --silent --no-audit --no-fund
     npm run --silent lint
-    npm run --silent package
+    npm run --silent package:platforms
   )
-  VSIX="$(ls -t "$REPO"/vscode-client/*.vsix | head -1)"
+  case "$(uname -m)" in
+    x86_64) HOST_TARGET=linux-x64 ;;
+    aarch64 | arm64) HOST_TARGET=linux-arm64 ;;
+    *) HOST_TARGET=universal ;;
+  esac
+  VSIX="$VSIX_DIR/sst-lsp-$HOST_TARGET.vsix"
+  [ -f "$VSIX" ] || { echo "$VSIX was not built" >&2; exit 1; }
   echo "    $VSIX"
   done_step
 fi
@@ -118,6 +129,7 @@ export CODE_SERVER="$CODE_SERVER"
 export PLAYWRIGHT_NODE_PATH="$PW_DIR/node_modules"
 export CHROMIUM="$(command -v chromium || echo /usr/bin/chromium)"
 export SST_LSP_VSIX="$VSIX"
+export SST_LSP_VSIX_DIR="$VSIX_DIR"
 export SARIF_MULTITOOL="$SARIF_DIR/node_modules/.bin/sarif-multitool"
 EOF
 echo "==> wrote $CACHE/env.sh; total $(( $(date +%s) - T_ALL ))s"

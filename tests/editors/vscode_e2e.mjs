@@ -9,16 +9,23 @@
 //   E2E_WORKSPACE         a copy of examples/broken-app (it is modified)
 //   E2E_TARGET            the file (relative to E2E_WORKSPACE) with the SST401 `subnets:` key
 //   E2E_LINE, E2E_COLUMN  1-based position of that key
-//   E2E_SERVER_CMD        JSON array: the sstLsp.server.command setting
-//   E2E_SCENARIO          "fix" (default); "missing-server" (with E2E_INTERPRETER, a JSON
-//                         array: an sstLsp.interpreter that cannot import sst_lsp); or
-//                         "restricted" (workspace trust on, the folder untrusted: diagnostics
-//                         must still come, from the user-scope server command)
+//   E2E_SETTINGS          optional JSON object: sstLsp.* settings for the user (and remote)
+//                         scope, e.g. {"sstLsp.importStrategy": "fromEnvironment"}
+//   E2E_SCENARIO          "fix" (default); "problems" (only the Problems panel); "notification"
+//                         (expect exactly one notification containing E2E_NOTIFICATION_TEXT);
+//                         or "restricted" (workspace trust on, the folder untrusted: diagnostics
+//                         must still come)
 //   E2E_ARTIFACTS         directory for screenshots, logs and result.json
+//   E2E_CLICK             optional, "notification" scenario: a button of the notification to
+//                         click ("Open settings": then wait for the Settings editor to list a
+//                         setting titled E2E_SETTING_TITLE, default "Sst Lsp", and record the
+//                         titles listed and the scope tab selected)
+//   E2E_EXPECT_CODES      optional JSON array: wait until the Problems panel lists all of these
 //   E2E_HOVER_TEXT        optional: a handler string in E2E_TARGET to hover
 //   E2E_HOVER_EXPECT      optional: text the hover must contain (default "SST handler")
 //   E2E_TIMEOUT_MS        optional, per wait (default 60000)
-// The server's PYTHONPATH is inherited from this process's environment.
+// code-server, and so the extension and the server, inherit this process's environment (PATH
+// decides which Python and uv the extension finds).
 //
 // Exit status 0 when every check passed; result.json says what was seen either way.
 
@@ -42,13 +49,14 @@ const WORKSPACE = path.resolve(env("E2E_WORKSPACE"));
 const TARGET = env("E2E_TARGET");
 const LINE = Number(process.env.E2E_LINE || 0);
 const COLUMN = Number(process.env.E2E_COLUMN || 0);
-const SERVER_CMD = JSON.parse(process.env.E2E_SERVER_CMD || "null");
+const SETTINGS = JSON.parse(process.env.E2E_SETTINGS || "{}");
 const ARTIFACTS = path.resolve(env("E2E_ARTIFACTS"));
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
-// "fix": the full scenario. "missing-server": sstLsp.interpreter names a Python without
-// sst-lsp (E2E_INTERPRETER, a JSON array); expect one notification with the install command.
 const SCENARIO = process.env.E2E_SCENARIO || "fix";
-const INTERPRETER = process.env.E2E_INTERPRETER ? JSON.parse(process.env.E2E_INTERPRETER) : null;
+const NOTIFICATION_TEXT = process.env.E2E_NOTIFICATION_TEXT || "SST LSP";
+const EXPECT_CODES = JSON.parse(process.env.E2E_EXPECT_CODES || "[]");
+const CLICK = process.env.E2E_CLICK || "";
+const SETTING_TITLE = process.env.E2E_SETTING_TITLE || "Sst Lsp";
 const HOVER_TEXT = process.env.E2E_HOVER_TEXT || ""; // a handler string in E2E_TARGET
 const HOVER_EXPECT = process.env.E2E_HOVER_EXPECT || "SST handler"; // text the hover must show
 const { chromium } = createRequire(path.join(env("PLAYWRIGHT_NODE_PATH"), "noop.js"))("playwright-core");
@@ -71,7 +79,7 @@ const settings = JSON.stringify(
       // "restricted": the workspace opens untrusted (Restricted Mode), without the trust prompt.
       "security.workspace.trust.enabled": SCENARIO === "restricted",
       "security.workspace.trust.startupPrompt": "never",
-      ...(SCENARIO === "missing-server" ? { "sstLsp.interpreter": INTERPRETER } : { "sstLsp.server.command": SERVER_CMD }),
+      ...SETTINGS,
       "sstLsp.trace.server": "verbose",
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
@@ -99,7 +107,14 @@ for (const scope of ["User", "Machine"]) {
 }
 const csArgs = ["--user-data-dir", userData, "--extensions-dir", extensions];
 // code-server writes its config.yaml under XDG_CONFIG_HOME: keep it in the temporary home.
-const csEnv = { ...process.env, XDG_CONFIG_HOME: path.join(home, "config"), XDG_DATA_HOME: path.join(home, "data") };
+// VSCODE_CLI=1 (as when VS Code is started from a terminal): the extension host gets this
+// environment as it is, not the one a login shell would make, which resets PATH.
+const csEnv = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(home, "config"),
+  XDG_DATA_HOME: path.join(home, "data"),
+  VSCODE_CLI: "1",
+};
 
 let codeServer;
 let browser;
@@ -278,8 +293,8 @@ async function run() {
   await page.waitForSelector(`.tab[aria-label^="${tabName}"], .tab:has-text("${tabName}")`, { timeout: TIMEOUT });
   await page.waitForSelector(".monaco-editor .view-lines", { timeout: TIMEOUT });
   stepLog("file opened", TARGET);
-  if (SCENARIO === "missing-server") {
-    await missingServer(page);
+  if (SCENARIO === "notification") {
+    await oneNotification(page);
     result.ok = true;
     return;
   }
@@ -294,12 +309,19 @@ async function run() {
   const maximize = page.locator('.part.panel .action-label[aria-label^="Maximize Panel"]').first();
   if (await maximize.isVisible().catch(() => false)) await maximize.click().catch(() => {});
   await until("the Problems panel to list SST401", async () => (await allProblemCodes(page)).includes("SST401"));
-  // Let the rest of the app's diagnostics arrive too (they come in one analysis).
-  await until("several SST codes in the Problems panel", async () => (await allProblemCodes(page)).length >= 3, 15000).catch(() => {});
+  if (EXPECT_CODES.length > 0) {
+    await until(`the Problems panel to list ${EXPECT_CODES.join(", ")}`, async () => {
+      const codes = await allProblemCodes(page);
+      return EXPECT_CODES.every((c) => codes.includes(c));
+    });
+  } else {
+    // Let the rest of the app's diagnostics arrive too (they come in one analysis).
+    await until("several SST codes in the Problems panel", async () => (await allProblemCodes(page)).length >= 3, 15000).catch(() => {});
+  }
   result.problems_codes_before = await allProblemCodes(page);
-  if (SCENARIO === "restricted") {
-    stepLog("problems listed in Restricted Mode", result.problems_codes_before);
-    await screenshot(page, "restricted");
+  if (SCENARIO === "restricted" || SCENARIO === "problems") {
+    stepLog(`problems listed (${SCENARIO})`, result.problems_codes_before);
+    await screenshot(page, SCENARIO);
     result.ok = true;
     return;
   }
@@ -395,15 +417,34 @@ async function toastTexts(page) {
   return page.locator(".notifications-toasts .notification-toast").allInnerTexts().catch(() => []);
 }
 
-async function missingServer(page) {
-  const toast = page.locator(".notifications-toasts .notification-toast").filter({ hasText: "pip install sst-lsp" });
+async function oneNotification(page) {
+  const toast = page.locator(".notifications-toasts .notification-toast").filter({ hasText: NOTIFICATION_TEXT });
   await toast.first().waitFor({ state: "visible", timeout: TIMEOUT });
   // Give a second notification (there must not be one) the time the first one took to come.
   await page.waitForTimeout(3000);
   const texts = (await toastTexts(page)).filter((t) => t.includes("SST LSP"));
   result.notifications = texts;
-  stepLog("install notification", texts);
-  await screenshot(page, "missing-server");
+  stepLog("notification", texts);
+  await screenshot(page, "notification");
+  if (CLICK) {
+    await toast.first().locator(".monaco-button", { hasText: CLICK }).first().click();
+    // The Settings editor: the settings its search lists, and the scope tab that is selected.
+    const shown = await until(`the Settings editor to list "${SETTING_TITLE}"`, () =>
+      page.evaluate((want) => {
+        const titles = [...document.querySelectorAll(".setting-item-title, .setting-item-label")]
+          .map((e) => e.innerText.trim())
+          .filter(Boolean);
+        const tab = [...document.querySelectorAll(".action-label[aria-selected='true']")]
+          .map((e) => e.innerText.trim())
+          .find((t) => /^(User|Remote|Workspace)/.test(t));
+        return titles.some((t) => t.includes(want)) ? { titles, tab: tab || "" } : false;
+      }, SETTING_TITLE),
+    );
+    result.settings_titles = shown.titles;
+    result.settings_scope = shown.tab;
+    stepLog("settings opened", shown);
+    await screenshot(page, "settings");
+  }
 }
 
 async function cleanup() {

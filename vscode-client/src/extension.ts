@@ -10,22 +10,23 @@ import {
 
 import {
   asCommand,
-  checkImport,
-  discoverServer,
+  LaunchProblem,
   Logger,
   onPythonInterpreterChange,
+  planServer,
   quote,
   readSetting,
-  ServerCommand,
 } from "./discovery";
 
 const CLIENT_ID = "sstLsp";
 const CLIENT_NAME = "SST LSP";
+/** The settings that choose which program runs (machine-overridable, restricted when untrusted). */
+const MACHINE_SETTINGS = ["sstLsp.server.command", "sstLsp.interpreter", "sstLsp.importStrategy"];
 
 let client: LanguageClient | undefined;
 let watcher: vscode.FileSystemWatcher | undefined;
 let output: vscode.OutputChannel;
-let installErrorShown = false;
+let problemShown = false;
 let queue: Promise<void> = Promise.resolve();
 
 const log: Logger = {
@@ -56,7 +57,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       // The rule settings reach the running server through didChangeConfiguration; only a
       // different server command needs a new process.
-      if (e.affectsConfiguration("sstLsp.server.command") || e.affectsConfiguration("sstLsp.interpreter")) {
+      if (
+        e.affectsConfiguration("sstLsp.server.command") ||
+        e.affectsConfiguration("sstLsp.interpreter") ||
+        e.affectsConfiguration("sstLsp.importStrategy")
+      ) {
         log.info("The server command settings changed; restarting the server.");
         void enqueue(() => restart(context, false));
       }
@@ -89,7 +94,7 @@ function enqueue(task: () => Promise<void>): Promise<void> {
 
 async function restart(context: vscode.ExtensionContext, manual: boolean): Promise<void> {
   if (manual) {
-    installErrorShown = false; // the user asked: tell them again if it still fails
+    problemShown = false; // the user asked: tell them again if it still fails
   }
   await stop();
   await start(context);
@@ -111,8 +116,8 @@ async function stop(): Promise<void> {
 
 /**
  * The settings the server understands (the keys of `[tool.sst-lsp]`), from the `sstLsp` section.
- * Editor-only keys (`server`, `interpreter`, `trace`) are left out, and so are empty values:
- * an empty `select` would otherwise mean "select nothing".
+ * Editor-only keys (`server`, `interpreter`, `importStrategy`, `trace`) are left out, and so are
+ * empty values: an empty `select` would otherwise mean "select nothing".
  */
 export function serverSettings(resource: vscode.Uri | undefined): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration("sstLsp", resource);
@@ -133,6 +138,10 @@ export function serverSettings(resource: vscode.Uri | undefined): Record<string,
   if (sstVersion) {
     settings["sst-version"] = sstVersion;
   }
+  const debounceMs = config.get<number>("debounceMs");
+  if (typeof debounceMs === "number" && Number.isInteger(debounceMs)) {
+    settings["debounce-ms"] = debounceMs;
+  }
   return settings;
 }
 
@@ -144,15 +153,14 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   fs.mkdirSync(cwd, { recursive: true });
   const env = { ...process.env };
 
-  const server = await discoverServer(resource, log);
-  log.info(`Server command (${server.source}): ${quote([server.command, ...server.args])}`);
-  if (server.python) {
-    const error = await checkImport(server.python, cwd, env);
-    if (error !== undefined) {
-      await reportNotInstalled(server, error);
-      return;
-    }
+  const versions = (context.extension.packageJSON as { sstLsp?: { pythonVersions?: string[] } }).sstLsp?.pythonVersions ?? [];
+  const plan = await planServer({ extensionPath: context.extensionPath, pythonVersions: versions, resource, cwd, env, log });
+  if ("problem" in plan) {
+    await reportProblem(plan.problem);
+    return;
   }
+  const server = plan.server;
+  log.info(`Server command (${server.source}): ${quote([server.command, ...server.args])}`);
 
   // No `transport`: with TransportKind.stdio the client would append `--stdio` to the args.
   const serverOptions: ServerOptions = {
@@ -202,12 +210,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
 }
 
-async function reportNotInstalled(server: ServerCommand, error: string): Promise<void> {
-  const python = quote(server.python ?? [server.command]);
-  const install = `${python} -m pip install sst-lsp`;
-  log.info(`sst-lsp cannot be imported by ${python} (${server.source}): ${error}`);
-  log.info(`Install it with: ${install}  — or set sstLsp.interpreter / sstLsp.server.command.`);
-  if (installErrorShown) {
+async function reportProblem(problem: LaunchProblem): Promise<void> {
+  log.info(problem.message);
+  if (problemShown) {
     return;
   }
   // Activation also happens for any folder with a pyproject.toml: do not nag a Python project
@@ -217,24 +222,19 @@ async function reportNotInstalled(server: ServerCommand, error: string): Promise
     log.info("No sst.config.ts in the workspace: not showing a notification.");
     return;
   }
-  installErrorShown = true;
-  const choice = await vscode.window.showErrorMessage(
-    `SST LSP: sst-lsp is not installed for ${python} (${server.source}). Install it with \`${install}\`, or set "sstLsp.interpreter".`,
-    "Copy install command",
-    "Open settings",
-    "Show output",
-  );
-  if (choice === "Copy install command") {
-    await vscode.env.clipboard.writeText(install);
-  } else {
-    handleChoice(choice);
-  }
+  problemShown = true;
+  const choice = await vscode.window.showErrorMessage(problem.message, "Open settings", "Show output");
+  handleChoice(choice, problem.setting);
 }
 
-function handleChoice(choice: string | undefined): void {
+function handleChoice(choice: string | undefined, setting = "sstLsp"): void {
   if (choice === "Show output") {
     output.show(true);
   } else if (choice === "Open settings") {
-    void vscode.commands.executeCommand("workbench.action.openSettings", "sstLsp");
+    // The settings that choose a program are machine settings: in a remote window (SSH, WSL,
+    // containers, code-server) they are only listed, and only act, in the Remote scope.
+    const machine = MACHINE_SETTINGS.includes(setting) && vscode.env.remoteName !== undefined;
+    const command = machine ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
+    void vscode.commands.executeCommand(command, { query: setting });
   }
 }
