@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sst_lsp.engine.settings import parse_settings
 from sst_lsp.rules.registry import load_all
-from sst_lsp.server import DEFAULT_DEBOUNCE_MS
+from sst_lsp.session import DEFAULT_DEBOUNCE_MS
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENT = REPO / "vscode-client"
