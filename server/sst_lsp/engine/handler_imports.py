@@ -1,0 +1,343 @@
+"""What each Python function's code imports, and where in the artifact each import comes from.
+
+For a function SST builds with its Python builder, ``handler_imports(project, pf)`` follows the
+handler module's imports through the project's own files (``pyimports``) and classifies every
+external top-level name:
+
+- ``stdlib``: the standard library of the function's Python minor;
+- ``runtime``: the Lambda runtime (``boto3``, ``botocore`` and their dependencies);
+- ``project``: a file or package of the app (the handler's project, a workspace member);
+- ``copyFiles``: placed into the zip by the function's ``copyFiles``;
+- ``dependency``: a distribution the artifact holds (``distributions``), with the source of the
+  module names;
+- ``resembles``: not mapped, but a distribution whose modules are guessed has a similar name;
+- nothing: the import fails in Lambda unless something the analysis cannot see provides it.
+
+The result is memoised per handler inputs; parses are cached by file content, so a keystroke in
+TypeScript costs a dictionary look-up per function.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .components import container_option
+from .distributions import ArtifactDistributions, artifact_distributions, stdlib_modules, table
+from .positions import LineIndex, Range
+from .project import PythonFunction, dist_dir_name
+from .pydeps import member_projects, runtime_names
+from .pyimports import MODULE, ExternalImport, ImportGraph, Resolver, build_graph
+
+
+@dataclass(frozen=True)
+class Provision:
+    kind: str  # "stdlib" | "runtime" | "project" | "copyFiles" | "dependency" | "resembles"
+    detail: str = ""
+    dist: str | None = None
+
+
+@dataclass
+class Need:
+    """One external top-level name the handler's code imports."""
+
+    top: str
+    strongest: ExternalImport
+    sites: list[ExternalImport]
+    provision: Provision | None
+
+
+@dataclass
+class HandlerImports:
+    pf: PythonFunction
+    minor: int | None
+    minor_source: str
+    graph: ImportGraph
+    deps: ArtifactDistributions | None
+    needs: dict[str, Need] = field(default_factory=dict)
+    copy_targets: list[tuple[str, str]] | None = field(default_factory=list)
+    not_visible: list[str] = field(default_factory=list)  # what the analysis cannot see, for messages
+
+    @property
+    def missing(self) -> list[Need]:
+        return [n for n in self.needs.values() if n.provision is None]
+
+
+# -- copyFiles ---------------------------------------------------------------------------------
+
+
+def copy_file_targets(project, fd) -> list[tuple[str, str]] | None:
+    """``copyFiles`` of a function as (from, to) paths relative to the app root.
+
+    [] when there is none; None when it is set but cannot be read statically (then what it copies
+    is unknown, and no import can be called certainly missing).
+    """
+    pair = fd.pairs.get("copyFiles")
+    if pair is None:
+        return []
+    from . import typescript
+
+    text = pair.value_text.strip()
+    tree = typescript.parse(f"const __copy = {text};")
+    decl = next((n for n in typescript._walk(tree.root_node) if n.type == "variable_declarator"), None)
+    value = decl.child_by_field_name("value") if decl is not None else None
+    if value is None or tree.root_node.has_error or value.type != "array":
+        return None
+    src = tree.root_node.text
+    out: list[tuple[str, str]] = []
+    for item in value.named_children:
+        if item.type == "comment":
+            continue
+        if item.type != "object":
+            return None
+        fields: dict[str, str] = {}
+        for p in item.named_children:
+            if p.type == "comment":
+                continue
+            if p.type != "pair":
+                return None
+            key = typescript._prop_name(p.child_by_field_name("key"), src)
+            val = p.child_by_field_name("value")
+            literal = _literal(val, src)
+            if key is None or literal is None:
+                return None
+            fields[key] = literal
+        if "from" not in fields:
+            return None
+        out.append((fields["from"], fields.get("to", fields["from"])))
+    return out
+
+
+def _literal(node, src: bytes) -> str | None:
+    if node is None:
+        return None
+    raw = src[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+    if node.type == "string" and "\\" not in raw:
+        return raw[1:-1]
+    if node.type == "template_string" and "${" not in raw and "\\" not in raw:
+        return raw[1:-1]
+    return None
+
+
+def copied_top_names(project, targets: list[tuple[str, str]]) -> dict[str, str]:
+    """Top-level names ``copyFiles`` puts into the zip -> the entry that puts it there."""
+    out: dict[str, str] = {}
+    for frm, to in targets:
+        dest = PurePosixPath(to.strip().lstrip("./") or ".")
+        label = f'copyFiles {{ from: "{frm}"' + (f', to: "{to}"' if to != frm else "") + " }"
+        if str(dest) in ("", "."):
+            src = project.root / frm
+            if project.fs.is_dir(src):
+                try:
+                    names = os.listdir(src)
+                except OSError:
+                    names = []
+                for n in names:
+                    out.setdefault(n[:-3] if n.endswith(".py") else n, label)
+            continue
+        head = dest.parts[0]
+        out.setdefault(head[:-3] if len(dest.parts) == 1 and head.endswith(".py") else head, label)
+    return out
+
+
+# -- the analysis ------------------------------------------------------------------------------
+
+
+def function_minor(project, pf: PythonFunction) -> tuple[int | None, str]:
+    """The Python minor a function runs (runtime, else the project's pin)."""
+    runtime = pf.runtime or ""
+    if runtime.startswith("python3."):
+        try:
+            return int(runtime.split(".")[1]), f'runtime "{runtime}"'
+        except ValueError:
+            pass
+    minor, where = project.python_minor(pf.project)
+    if minor:
+        return int(minor.split(".")[1]), where
+    return None, ""
+
+
+def lambda_module(project, pf: PythonFunction) -> str:
+    """The module Lambda imports for this handler in the detected era (``functions.api``)."""
+    from .navigation import _lambda_handler
+
+    handler, _ = _lambda_handler(project, pf.fd, pf.target)
+    return handler.rpartition(".")[0].replace("/", ".")
+
+
+def _module_root(project, pf: PythonFunction, module: str) -> Path | None:
+    """The folder that plays the zip's root for the handler's own package."""
+    d = pf.target.py_path.parent
+    for _ in range(module.count(".")):
+        d = d.parent
+    return d if project._inside(d) else None
+
+
+def _dependency_member_dirs(project, pp) -> list[Path]:
+    members = member_projects(project)
+    names = runtime_names(project, pp)
+    return [m.dir for n, m in members.items() if n in names and m is not pp]
+
+
+def _roots(project, pf: PythonFunction, module_root: Path | None) -> list[Path]:
+    roots = [r for r in (module_root, project.root) if r is not None]
+    pp = pf.project
+    if pp is not None:
+        for d in [pp.dir, *(_dependency_member_dirs(project, pp) if pp.ok else [])]:
+            roots += [d / "src", d]
+    return roots
+
+
+def _start_files(project, pf: PythonFunction, module: str, module_root: Path | None) -> list[Path]:
+    out = []
+    if module_root is not None:
+        cur = module_root
+        for part in module.split(".")[:-1]:
+            cur = cur / part
+            if project.fs.is_file(cur / "__init__.py"):
+                out.append(cur / "__init__.py")
+    out.append(pf.target.py_path)
+    return out
+
+
+def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
+    """The import analysis of one function (None when its handler file is unknown or ``bundle`` is set)."""
+    if pf.target.py_path is None or pf.fd.has_bundle:
+        return None
+    minor, minor_source = function_minor(project, pf)
+    module = lambda_module(project, pf)
+    copy = copy_file_targets(project, pf.fd)
+    key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None)
+    cache = project.memo("handler_imports", dict)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy)
+    if hit.pf is not pf:
+        hit = HandlerImports(pf, hit.minor, hit.minor_source, hit.graph, hit.deps, hit.needs, hit.copy_targets, list(hit.not_visible))
+    hit.not_visible = _not_visible(project, pf, hit)
+    return hit
+
+
+def _analyse(project, pf, minor, minor_source, module, copy) -> HandlerImports:
+    module_root = _module_root(project, pf, module)
+    resolver = Resolver(project.fs, _roots(project, pf, module_root))
+    graph = build_graph(project.fs, _start_files(project, pf, module, module_root), resolver, minor)
+    pp = pf.project
+    deps = artifact_distributions(project, pp) if pp is not None and pp.ok else None
+    result = HandlerImports(pf, minor, minor_source, graph, deps, copy_targets=copy)
+    copied = copied_top_names(project, copy or [])
+    member_modules = {dist_dir_name(n): n for n in member_projects(project)}
+    std = stdlib_modules(minor)
+    rt = table().runtime_modules
+    for top, strongest in graph.strongest_external().items():
+        sites = [e for e in graph.externals if e.site.top == top]
+        result.needs[top] = Need(top, strongest, sites, _classify(top, std, rt, copied, member_modules, deps, minor))
+    return result
+
+
+def _classify(top, std, rt, copied, member_modules, deps, minor) -> Provision | None:
+    if top in std:
+        return Provision("stdlib", f"the standard library of Python 3.{minor}" if minor else "the standard library")
+    if top in copied:
+        return Provision("copyFiles", copied[top])
+    if top in member_modules:
+        return Provision("project", f'the workspace member "{member_modules[top]}"')
+    if deps is not None:
+        for p in deps.providers_of(top):
+            via = deps.closure.get(p.dist)
+            how = "declared" if via is None else f"pulled in by {via}"
+            return Provision("dependency", f"{p.dist} ({how}; {p.describe()})", p.dist)
+    if top in rt:
+        return Provision("runtime", "the Lambda runtime (boto3, botocore and their dependencies ship with it)")
+    if deps is not None:
+        like = deps.resembling(top)
+        if like:
+            return Provision("resembles", f"probably {like[0]} (its module names are guessed: no .venv, not in sst-lsp's table)", like[0])
+    return None
+
+
+def _not_visible(project, pf: PythonFunction, hi: HandlerImports) -> list[str]:
+    """What could still provide a missing import, out of the analysis' sight (lowers an error to a warning)."""
+    out = []
+    layers = pf.fd.pairs.get("layers")
+    if layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined"):
+        out.append("the function has layers, whose content is not visible here")
+    if hi.copy_targets is None:
+        out.append("its copyFiles could not be read statically")
+    opt = container_option(pf.fd.pairs)
+    if opt is not None and opt.enabled:
+        out.append("it is a container image, whose Dockerfile may install more")
+    if hi.graph.changes_sys_path:
+        out.append(f"{project.rel(hi.graph.changes_sys_path[0])} changes sys.path")
+    if hi.deps is None:
+        out.append("its project's dependencies cannot be read")
+    elif hi.deps.dynamic:
+        out.append("its [project].dependencies are dynamic")
+    elif not hi.deps.closure_known:
+        out.append(hi.deps.unknown_reason or "what its dependencies pull in is not known")
+    return out
+
+
+def severity_is_certain(hi: HandlerImports, need: Need) -> bool:
+    """An error is due only when the import runs at module level and nothing unseen could provide it."""
+    return need.strongest.context == MODULE and not hi.not_visible and not (hi.deps and hi.deps.guessed())
+
+
+def site_range(project, path: Path, site) -> Range:
+    """The LSP range of an import statement (its first line when it spans several)."""
+    index = LineIndex(project.fs.read_text(path) or "")
+    start = index.position_of_point((site.line, site.col))
+    if site.end_line == site.line:
+        return Range(start, index.position_of_point((site.end_line, site.end_col)))
+    return Range(start, index.position_of_point((site.line, len(index.line_text(site.line).rstrip("\r").encode("utf-8")))))
+
+
+# -- words for hover and check -v --------------------------------------------------------------
+
+KIND_WORDS = {
+    "stdlib": "standard library",
+    "runtime": "Lambda runtime",
+    "project": "project",
+    "copyFiles": "copyFiles",
+    "dependency": "dependency",
+    "resembles": "probably a dependency",
+}
+
+
+def describe(project, hi: HandlerImports) -> list[str]:
+    """One line per imported top-level name: where it comes from in the artifact."""
+    lines = []
+    for need in sorted(hi.needs.values(), key=lambda n: (n.provision is None, n.provision.kind if n.provision else "", n.top)):
+        p = need.provision
+        where = f"{project.rel(need.strongest.file)}:{need.strongest.site.line + 1}"
+        if p is None:
+            lines.append(f"`{need.top}` — ⚠ nothing in the artifact provides it ({where})")
+        elif p.kind in ("stdlib", "runtime"):
+            continue
+        else:
+            lines.append(f"`{need.top}` — {KIND_WORDS[p.kind]}: {p.detail}")
+    std = sorted(n.top for n in hi.needs.values() if n.provision and n.provision.kind == "stdlib")
+    rt = sorted(n.top for n in hi.needs.values() if n.provision and n.provision.kind == "runtime")
+    if rt:
+        lines.append(f"{', '.join(f'`{t}`' for t in rt)} — Lambda runtime")
+    if std:
+        lines.append(f"{len(std)} standard-library module{'s' if len(std) != 1 else ''} ({', '.join(std[:6])}{', …' if len(std) > 6 else ''})")
+    if hi.deps is not None and hi.deps.guessed():
+        lines.append(f"module names guessed (no .venv, not in sst-lsp's table): {', '.join(hi.deps.guessed())}")
+    for note in hi.not_visible:
+        lines.append(f"not visible: {note}")
+    return lines
+
+
+def verbose_lines(project) -> list[str]:
+    """For ``check -v``: each handler's imports and the source of every distribution mapping."""
+    out = []
+    for pf in project.python_functions:
+        hi = handler_imports(project, pf)
+        if hi is None:
+            continue
+        out.append(f"  {pf.target.text} imports:" if hi.needs else f"  {pf.target.text} imports nothing outside the project")
+        out += [f"    {line.replace('`', '')}" for line in describe(project, hi)]
+    return out
+
