@@ -115,8 +115,12 @@ def _check(args) -> int:
     else:
         color = _use_color(sys.stdout)
         if args.verbose:
+            from .engine.handler_imports import verbose_lines
+
             for res in results:
                 print(f"{res.project.rel(res.project.config)} in {os.path.relpath(res.project.root, base)}: {res.project.era_info.describe()}")
+                for line in verbose_lines(res.project):
+                    print(line)
         for it in items:
             for line in output.text_diagnostic(it, color=color, source=not args.quiet):
                 print(line)
