@@ -238,8 +238,8 @@ def test_sst202_excluded_member_fix_removes_the_exclude_entry():
 def test_broken_app_reports_each_planted_mistake_once():
     violations = run_check(BROKEN_APP)
     assert summary(violations, BROKEN_APP) == sorted(BROKEN_APP_EXPECTED)
-    # the example shows each of the ten headline mistakes of the walking skeleton
-    assert {v.code for v in violations} == {"SST001", "SST101", "SST102", "SST103", "SST104", "SST105", "SST106", "SST202", "SST203", "SST210", "SST401"}
+    # the example shows each of the headline mistakes, including an undeclared import and a wrong signature
+    assert {v.code for v in violations} == {"SST001", "SST101", "SST102", "SST103", "SST104", "SST105", "SST106", "SST112", "SST202", "SST203", "SST210", "SST213", "SST401"}
 
 
 def test_broken_app_messages_avoid_wrong_beliefs():
