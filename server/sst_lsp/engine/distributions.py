@@ -250,6 +250,7 @@ class ArtifactDistributions:
     lock: Path | None = None
     venvs: list[Path] = field(default_factory=list)
     dynamic: bool = False  # [project].dependencies is dynamic: nothing can be said
+    member_dirs: list[Path] = field(default_factory=list)  # workspace members the project depends on
 
     def providers_of(self, module: str) -> list[Provider]:
         return [p for p in self.providers.values() if module in p.modules]
@@ -268,10 +269,11 @@ def lock_path_for(project, pp) -> Path | None:
         candidates += [ws] if ws else []
         candidates.append(pp.dir)
     candidates.append(project.root)
-    for d in candidates:
-        if project.fs.is_file(d / "uv.lock"):
-            return d / "uv.lock"
-    return None
+    found = project.memo("uv_lock_paths", dict)
+    key = tuple(candidates)
+    if key not in found:
+        found[key] = next((d / "uv.lock" for d in candidates if project.fs.is_file(d / "uv.lock")), None)
+    return found[key]
 
 
 def _dev_requirements(pp) -> list:
@@ -314,6 +316,7 @@ def _artifact_distributions(project, pp) -> ArtifactDistributions:
                 if name not in seen_members:
                     seen_members.add(name)
                     queue.append(members[name])
+                    out.member_dirs.append(members[name].dir)
                 continue
             out.declared.setdefault(name, cur.path)
             extras.setdefault(name, set()).update(canonicalize_name(e) for e in req.extras)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .components import container_option
 from .distributions import ArtifactDistributions, artifact_distributions, stdlib_modules, table
 from .positions import LineIndex, Range
 from .project import PythonFunction, dist_dir_name
-from .pydeps import member_projects, runtime_names
+from .era import Era
+from .pydeps import member_projects
 from .pyimports import MODULE, ExternalImport, ImportGraph, Resolver, build_graph
 
 
@@ -54,10 +56,20 @@ class HandlerImports:
     minor: int | None
     minor_source: str
     graph: ImportGraph
-    deps: ArtifactDistributions | None
+    deps_of: object  # () -> ArtifactDistributions | None, computed when first asked
     needs: dict[str, Need] = field(default_factory=dict)
     copy_targets: list[tuple[str, str]] | None = field(default_factory=list)
-    not_visible: list[str] = field(default_factory=list)  # what the analysis cannot see, for messages
+    project: object = None
+
+    @cached_property
+    def not_visible(self) -> list[str]:
+        """What could still provide a missing import out of the analysis' sight (errors become warnings)."""
+        return _not_visible(self.project, self.pf, self)
+
+    @property
+    def deps(self) -> ArtifactDistributions | None:
+        """What uv installs for the function's project (None when its pyproject.toml cannot be read)."""
+        return self.deps_of()
 
     @property
     def missing(self) -> list[Need]:
@@ -159,11 +171,24 @@ def function_minor(project, pf: PythonFunction) -> tuple[int | None, str]:
 
 
 def lambda_module(project, pf: PythonFunction) -> str:
-    """The module Lambda imports for this handler in the detected era (``functions.api``)."""
-    from .navigation import _lambda_handler
+    """The module Lambda imports for this handler in the detected era (``functions.api``).
 
-    handler, _ = _lambda_handler(project, pf.fd, pf.target)
-    return handler.rpartition(".")[0].replace("/", ".")
+    SST 3.9.3–4.12 collapses a ``X/src/X/`` run of folders to ``X/``; SST 4.13+ prefixes the era-C
+    fallback folder that found the file; otherwise the handler's path is the module's.
+    """
+    parts = [p for p in pf.target.file_part.split("/") if p not in ("", ".")]
+    if pf.fd.has_bundle:
+        return ".".join(parts)
+    if project.era == Era.B:
+        out, i = [], 0
+        while i < len(parts):
+            collapse = i + 3 < len(parts) and parts[i + 1] == "src" and parts[i] == parts[i + 2]
+            out.append(parts[i])
+            i += 3 if collapse else 1
+        parts = out
+    elif project.era == Era.C and pf.target.via_fallback:
+        parts = [pf.target.via_fallback, *parts]
+    return ".".join(parts)
 
 
 def _module_root(project, pf: PythonFunction, module: str) -> Path | None:
@@ -171,20 +196,17 @@ def _module_root(project, pf: PythonFunction, module: str) -> Path | None:
     d = pf.target.py_path.parent
     for _ in range(module.count(".")):
         d = d.parent
-    return d if project._inside(d) else None
+    root = str(project.root)
+    return d if str(d) == root or str(d).startswith(root + os.sep) else None
 
 
-def _dependency_member_dirs(project, pp) -> list[Path]:
-    members = member_projects(project)
-    names = runtime_names(project, pp)
-    return [m.dir for n, m in members.items() if n in names and m is not pp]
-
-
-def _roots(project, pf: PythonFunction, module_root: Path | None) -> list[Path]:
+def _roots(project, pf: PythonFunction, module_root: Path | None, deps_of) -> list[Path]:
+    """Folders that act as the artifact's root for absolute imports of project code."""
     roots = [r for r in (module_root, project.root) if r is not None]
     pp = pf.project
     if pp is not None:
-        for d in [pp.dir, *(_dependency_member_dirs(project, pp) if pp.ok else [])]:
+        deps = deps_of()
+        for d in [pp.dir, *(deps.member_dirs if deps is not None else [])]:
             roots += [d / "src", d]
     return roots
 
@@ -213,36 +235,49 @@ def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     hit = cache.get(key)
     if hit is None:
         hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy)
-    if hit.pf is not pf:
-        hit = HandlerImports(pf, hit.minor, hit.minor_source, hit.graph, hit.deps, hit.needs, hit.copy_targets, list(hit.not_visible))
-    hit.not_visible = _not_visible(project, pf, hit)
+    if hit.pf is not pf or hit.project is not project:
+        hit = HandlerImports(pf, hit.minor, hit.minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
     return hit
+
+
+def _lazy_deps(project, pp):
+    box: list = []
+
+    def deps_of():
+        if not box:
+            box.append(artifact_distributions(project, pp) if pp is not None and pp.ok else None)
+        return box[0]
+
+    return deps_of
 
 
 def _analyse(project, pf, minor, minor_source, module, copy) -> HandlerImports:
     module_root = _module_root(project, pf, module)
-    resolver = Resolver(project.fs, _roots(project, pf, module_root))
+    deps_of = _lazy_deps(project, pf.project)
+    resolver = Resolver(project.fs, lambda: _roots(project, pf, module_root, deps_of))
     graph = build_graph(project.fs, _start_files(project, pf, module, module_root), resolver, minor)
-    pp = pf.project
-    deps = artifact_distributions(project, pp) if pp is not None and pp.ok else None
-    result = HandlerImports(pf, minor, minor_source, graph, deps, copy_targets=copy)
+    result = HandlerImports(pf, minor, minor_source, graph, deps_of, copy_targets=copy, project=project)
+    externals = graph.strongest_external()
+    if not externals:
+        return result
     copied = copied_top_names(project, copy or [])
-    member_modules = {dist_dir_name(n): n for n in member_projects(project)}
+    member_modules = project.memo("member_modules", lambda: {dist_dir_name(n): n for n in member_projects(project)})
     std = stdlib_modules(minor)
     rt = table().runtime_modules
-    for top, strongest in graph.strongest_external().items():
+    for top, strongest in externals.items():
         sites = [e for e in graph.externals if e.site.top == top]
-        result.needs[top] = Need(top, strongest, sites, _classify(top, std, rt, copied, member_modules, deps, minor))
+        result.needs[top] = Need(top, strongest, sites, _classify(top, std, rt, copied, member_modules, deps_of, minor))
     return result
 
 
-def _classify(top, std, rt, copied, member_modules, deps, minor) -> Provision | None:
+def _classify(top, std, rt, copied, member_modules, deps_of, minor) -> Provision | None:
     if top in std:
         return Provision("stdlib", f"the standard library of Python 3.{minor}" if minor else "the standard library")
     if top in copied:
         return Provision("copyFiles", copied[top])
     if top in member_modules:
         return Provision("project", f'the workspace member "{member_modules[top]}"')
+    deps = deps_of()
     if deps is not None:
         for p in deps.providers_of(top):
             via = deps.closure.get(p.dist)
@@ -258,7 +293,6 @@ def _classify(top, std, rt, copied, member_modules, deps, minor) -> Provision | 
 
 
 def _not_visible(project, pf: PythonFunction, hi: HandlerImports) -> list[str]:
-    """What could still provide a missing import, out of the analysis' sight (lowers an error to a warning)."""
     out = []
     layers = pf.fd.pairs.get("layers")
     if layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined"):

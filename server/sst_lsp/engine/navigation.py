@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from . import typescript
 from .era import Era
+from .handler_imports import describe, handler_imports
 from .positions import LineIndex, Position, Range, utf16_len
 from .project import ERA_C_FALLBACK_DIRS, HandlerTarget, Project, PythonFunction
 from .typescript import FunctionDef
@@ -172,8 +173,6 @@ def hover_markdown(project: Project, fn: PythonFunction | FunctionDef, target: H
 
 def import_lines(project: Project, pf: PythonFunction) -> list[str]:
     """The hover's section on what the handler's code imports and where the artifact gets it."""
-    from .handler_imports import describe, handler_imports
-
     try:
         hi = handler_imports(project, pf)
     except Exception:  # pragma: no cover - a broken analysis must not break hover

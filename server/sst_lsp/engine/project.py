@@ -117,7 +117,7 @@ class Project:
         "workspace_table", "member_patterns", "exclude_patterns", "workspace_members", "_member_set",
         "_uv_workspaces",
     )
-    CARRIED_MEMO = ("member_projects", "artifact_distributions", "handler_imports")
+    CARRIED_MEMO = ("member_projects", "member_modules", "artifact_distributions", "handler_imports")
 
     def successor(self, fs: FileSystem, ts_trees: dict) -> "Project":
         """The same app after edits to TypeScript only: disk-derived results are reused."""

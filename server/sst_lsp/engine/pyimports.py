@@ -82,7 +82,7 @@ class Signature:
     decorated: bool
     line: int  # 0-based line of the `def`
     col: int  # UTF-8 bytes: start of the name
-    header_end: tuple[int, int] | None  # (line, UTF-8 col) of the `)` closing the parameters
+    body_line: int  # 0-based line of the first statement of the body
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def parse_python(text: str, minor: int | None = None) -> ParsedPython:
     try:
         collector.body(tree.body, MODULE)
         signatures = _signatures(tree, text)
-        changes = _changes_sys_path(tree)
+        changes = ("sys" in text and "path" in text or "addsitedir" in text) and _changes_sys_path(tree)
     except RecursionError:  # pragma: no cover - deeply nested code
         return ParsedPython(tuple(collector.out))
     return ParsedPython(tuple(collector.out), None, changes, signatures)
@@ -285,7 +285,7 @@ def _signatures(tree, text: str) -> tuple[Signature, ...]:
                 bool(node.decorator_list),
                 line,
                 _name_column(lines, node),
-                _header_end(lines, node),
+                node.body[0].lineno - 1 if node.body else line,
             )
         )
     return tuple(out)
@@ -300,13 +300,13 @@ def _name_column(lines: list[str], node) -> int:
     return m.end() - len(node.name.encode("utf-8")) if m else node.col_offset
 
 
-def _header_end(lines: list[str], node) -> tuple[int, int] | None:
-    """(line, UTF-8 col) of the ``)`` that closes the parameter list, found with ``tokenize``."""
+def header_end(text: str, sig: Signature) -> tuple[int, int] | None:
+    """(line, UTF-8 col) of the ``)`` that closes a def's parameter list, found with ``tokenize``."""
     import tokenize
 
-    start = node.lineno - 1
-    stop = node.body[0].lineno - 1 if node.body else start
-    header = iter(lines[start:stop + 1])
+    lines = _LINES.findall(text)
+    start = sig.line
+    header = iter(lines[start:sig.body_line + 1])
     depth = 0
     seen_open = False
     try:
@@ -360,9 +360,15 @@ class ImportGraph:
 class Resolver:
     """Where the project's modules are: source roots for absolute imports, the disk through ``fs``."""
 
-    def __init__(self, fs, roots: list[Path]):
+    def __init__(self, fs, roots):
         self.fs = fs
-        self.roots = [Path(r) for r in dict.fromkeys(roots)]
+        self._roots = roots  # a list, or a callable giving it when an import first needs it
+
+    @property
+    def roots(self) -> list[Path]:
+        if callable(self._roots):
+            self._roots = [Path(r) for r in dict.fromkeys(self._roots())]
+        return self._roots
 
     def _module_file(self, base: Path, parts: list[str]) -> list[Path]:
         """Files that run when ``parts`` is imported under ``base``: packages' ``__init__.py`` and the module."""
@@ -435,7 +441,7 @@ def build_graph(fs, start: list[Path], resolver: Resolver, minor: int | None, is
     """Follow project imports from ``start`` (the handler's module and its packages' ``__init__.py``)."""
     graph = ImportGraph()
     externals: dict[tuple, ExternalImport] = {}
-    queue: list[tuple[Path, int]] = [(Path(p), MODULE) for p in start]
+    queue: list[tuple[Path, int]] = [(p, MODULE) for p in start]
     while queue:
         path, ctx = queue.pop(0)
         if graph.files.get(path, -1) >= ctx:

@@ -39,18 +39,21 @@ from ..engine.era import ALL_ERAS
 from ..engine.handler_imports import function_minor
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import LineIndex, Range
-from ..engine.pyimports import parse_python
+from ..engine.pyimports import header_end, parse_python
 from .registry import rule
 
 
 def _fix(path, text: str, sig) -> Fix | None:
     """Add the missing ``event`` / ``context`` before the ``)`` that closes the parameters."""
-    if sig.header_end is None or sig.vararg or sig.required_kwonly or sig.defaults or len(sig.positional) >= 2:
+    if sig.vararg or sig.required_kwonly or sig.defaults or len(sig.positional) >= 2:
         return None  # after a parameter with a default, a plain one would not parse
+    end = header_end(text, sig)
+    if end is None:
+        return None
     taken = set(sig.positional)
     missing = [n if n not in taken else f"_{n}" for n in ("event", "context")][len(sig.positional):]
     index = LineIndex(text)
-    at = index.position_of_point(sig.header_end)
+    at = index.position_of_point(end)
     before = text[: index.offset_of_position(at)].rstrip()
     sep = "" if not sig.positional else (" " if before.endswith(",") else ", ")
     return Fix(f"Add {', '.join(missing)} to {sig.name}()", Safety.UNSAFE, (TextEdit(path, Range(at, at), sep + ", ".join(missing)),))

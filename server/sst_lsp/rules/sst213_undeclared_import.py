@@ -22,7 +22,8 @@ Severity:
   image, `sys.path` changes, no `uv.lock`, or distributions whose module names are only guessed
   (the message names them);
 - nothing for optional imports: `try: … except ImportError`, `contextlib.suppress(ImportError)`,
-  `if TYPE_CHECKING:` and `if __name__ == "__main__":`.
+  `if TYPE_CHECKING:` and `if __name__ == "__main__":`; nothing either when the handler's
+  `pyproject.toml` does not parse (`SST001`) or declares its dependencies `dynamic`.
 
 ## Why is this bad?
 SST installs only what `uv export` lists for the handler's project. Anything else is missing
@@ -96,8 +97,8 @@ def check(project):
     reported: dict[tuple, Violation] = {}
     for pf in project.python_functions:
         hi = handler_imports(project, pf)
-        if hi is None or pf.project is None:
-            continue
+        if hi is None or pf.project is None or not hi.missing or hi.deps is None or hi.deps.dynamic:
+            continue  # a pyproject.toml that does not parse (SST001) or dynamic dependencies: nothing to compare with
         pp = pf.project
         deps = hi.deps
         container = container_option(pf.fd.pairs)
