@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import FIXTURES, server_env
-from lsp_helpers import codes, make_client, start_in, wait_for_diagnostics
+from lsp_helpers import codes, make_client, open_document, start_in, wait_for_diagnostics
 
 
 def _workspace() -> Path:
@@ -33,13 +33,6 @@ async def client(lsp_client: LanguageClient):
     shutil.rmtree(ws, ignore_errors=True)
 
 
-def _open(client: LanguageClient, path: Path, language: str) -> tuple[str, str]:
-    text = path.read_text(encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text)))
-    return uri, text
-
-
 def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [types.TextDocumentContentChangeWholeDocument(text=text)])
@@ -48,7 +41,7 @@ def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
 
 async def test_undeclared_import_is_published_on_the_python_file_and_follows_edits(client: LanguageClient):
     helpers = client.ws / "undeclared" / "functions" / "src" / "functions" / "helpers.py"
-    uri, text = _open(client, helpers, "python")
+    uri, text = open_document(client, helpers, "python")
     diags = await wait_for_diagnostics(client, uri, lambda d: "SST213" in codes(d), version=1)
     (d,) = [d for d in diags if d.code == "SST213"]
     assert d.source == "sst-lsp"
@@ -69,7 +62,7 @@ async def test_undeclared_import_is_published_on_the_python_file_and_follows_edi
 
 async def test_signature_fix_round_trip_on_the_python_file(client: LanguageClient):
     api = client.ws / "one-parameter" / "functions" / "src" / "functions" / "api.py"
-    uri, text = _open(client, api, "python")
+    uri, text = open_document(client, api, "python")
     diags = await wait_for_diagnostics(client, uri, lambda d: "SST112" in codes(d), version=1)
     (d,) = [d for d in diags if d.code == "SST112"]
     actions = await client.text_document_code_action_async(
@@ -88,7 +81,7 @@ async def test_signature_fix_round_trip_on_the_python_file(client: LanguageClien
 
 async def test_hover_on_handler_lists_imports_and_their_sources(client: LanguageClient):
     config = client.ws / "undeclared" / "sst.config.ts"
-    uri, text = _open(client, config, "typescript")
+    uri, text = open_document(client, config, "typescript")
     await wait_for_diagnostics(client, uri, lambda d: True, version=1)
     line = next(i for i, ln in enumerate(text.splitlines()) if "api.handler" in ln)
     col = text.splitlines()[line].index("api.handler") + 2

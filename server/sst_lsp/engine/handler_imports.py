@@ -240,6 +240,12 @@ def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     return hit
 
 
+def _parses(project, path: Path) -> bool:
+    """Does the file parse with this interpreter's grammar? (The bindings read for SST103 already say.)"""
+    module = project.python_module(path)
+    return module is not None and module.syntax_error is None
+
+
 def _lazy_deps(project, pp):
     box: list = []
 
@@ -255,7 +261,7 @@ def _analyse(project, pf, minor, minor_source, module, copy) -> HandlerImports:
     module_root = _module_root(project, pf, module)
     deps_of = _lazy_deps(project, pf.project)
     resolver = Resolver(project.fs, lambda: _roots(project, pf, module_root, deps_of))
-    graph = build_graph(project.fs, _start_files(project, pf, module, module_root), resolver, minor)
+    graph = build_graph(project.fs, _start_files(project, pf, module, module_root), resolver, minor, lambda path: _parses(project, path))
     result = HandlerImports(pf, minor, minor_source, graph, deps_of, copy_targets=copy, project=project)
     externals = graph.strongest_external()
     if not externals:

@@ -437,8 +437,15 @@ class Resolver:
         return True, files
 
 
-def build_graph(fs, start: list[Path], resolver: Resolver, minor: int | None, is_external=None) -> ImportGraph:
-    """Follow project imports from ``start`` (the handler's module and its packages' ``__init__.py``)."""
+EMPTY = ParsedPython()
+
+
+def build_graph(fs, start: list[Path], resolver: Resolver, minor: int | None, parses_cleanly=None) -> ImportGraph:
+    """Follow project imports from ``start`` (the handler's module and its packages' ``__init__.py``).
+
+    ``parses_cleanly(path)``, when given, says whether a file is already known to parse with this
+    interpreter's grammar: such a file without the word ``import`` needs no parse of its own.
+    """
     graph = ImportGraph()
     externals: dict[tuple, ExternalImport] = {}
     queue: list[tuple[Path, int]] = [(p, MODULE) for p in start]
@@ -453,7 +460,10 @@ def build_graph(fs, start: list[Path], resolver: Resolver, minor: int | None, is
             if first:
                 graph.unreadable.append(path)
             continue
-        parsed = parse_python(text, minor)
+        if "import" not in text and feature_version(minor) is None and parses_cleanly is not None and parses_cleanly(path):
+            parsed = EMPTY
+        else:
+            parsed = parse_python(text, minor)
         if parsed.syntax_error is not None:
             graph.syntax_errors = [s for s in graph.syntax_errors if s[0] != path] + [(path, parsed.syntax_error, ctx)]
             continue

@@ -35,11 +35,14 @@ too few positional parameters; an `async def` or extra required parameters need 
 
 from __future__ import annotations
 
+import ast
+from functools import lru_cache
+
 from ..engine.era import ALL_ERAS
 from ..engine.handler_imports import function_minor
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import LineIndex, Range
-from ..engine.pyimports import header_end, parse_python
+from ..engine.pyimports import Signature, header_end, parse_python
 from .registry import rule
 
 
@@ -93,6 +96,20 @@ def problem(sig) -> tuple[str, bool] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _looks_callable(signature: str) -> bool:
+    """From a ``def`` line alone (most handlers share it): takes (event, context) and is not async."""
+    if signature.startswith("async "):
+        return False
+    try:
+        fn = ast.parse(signature + ": pass").body[0]
+    except (SyntaxError, ValueError, IndexError):
+        return False
+    sig = Signature(fn.name, False, tuple(p.arg for p in [*fn.args.posonlyargs, *fn.args.args]), len(fn.args.defaults), fn.args.vararg is not None,
+                    tuple(k.arg for k, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is None), False, 0, 0, 0)
+    return problem(sig) is None
+
+
 @rule("SST112", "handler-signature-mismatch", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
 def check(project):
     seen: set = set()
@@ -100,6 +117,10 @@ def check(project):
         t, fd = pf.target, pf.fd
         if t.py_path is None or fd.has_bundle or not t.function:
             continue
+        module = project.python_module(t.py_path)
+        binding = module.bindings.get(t.function) if module is not None else None
+        if binding is None or binding.kind != "function" or _looks_callable(binding.signature):
+            continue  # not a def, or `def f(a, b)` / `def f(*args)`: Lambda can call it (decorators aside)
         text = project.fs.read_text(t.py_path)
         if text is None:
             continue
