@@ -126,8 +126,10 @@ BROKEN_APP_EXPECTED = [
     ("SST104", "infra/api.ts", 24),
     ("SST105", "sst.config.ts", 18),
     ("SST106", "infra/api.ts", 19),
+    ("SST112", "functions/src/functions/status.py", 4),
     ("SST202", "pyproject.toml", 9),
     ("SST203", "ingest/pyproject.toml", 1),
     ("SST210", "pyproject.toml", 8),
+    ("SST213", "exports/src/exports/orders_csv.py", 6),
     ("SST401", "infra/jobs.ts", 33),
 ]

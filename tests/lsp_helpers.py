@@ -124,3 +124,11 @@ def apply_workspace_edit(texts: dict[str, str], edit: types.WorkspaceEdit) -> di
             [(Range(Position(e.range.start.line, e.range.start.character), Position(e.range.end.line, e.range.end.character)), e.new_text) for e in edits],
         )
     return out
+
+
+def open_document(client, path, language: str) -> tuple[str, str]:
+    """Send didOpen for ``path`` with its text on disk (version 1); return (uri, text)."""
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text)))
+    return uri, text

@@ -112,7 +112,7 @@ def check_range(text: str, rng, what: str) -> None:
 
 
 def uri_path(uri: str) -> Path:
-    from sst_lsp.server import path_of
+    from sst_lsp.features.convert import path_of
 
     return path_of(uri)
 

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import BROKEN_APP, FIXTURES, copy_app
 from sst_lsp.engine.documents import OpenDocument
-from sst_lsp.engine.positions import LineIndex, Position, Range
+from sst_lsp.engine.positions import LineIndex, Range
 from sst_lsp.engine.project import CONFIG_NAME
 from sst_lsp.session import EditorSession
 

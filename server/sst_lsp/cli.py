@@ -115,6 +115,8 @@ def _check(args) -> int:
     else:
         color = _use_color(sys.stdout)
         if args.verbose:
+            from .engine.handler_imports import verbose_lines
+
             for res in results:
                 print(f"{res.project.rel(res.project.config)} in {os.path.relpath(res.project.root, base)}: {res.project.era_info.describe()}")
                 unseen = res.project.unseen()
@@ -122,6 +124,8 @@ def _check(args) -> int:
                     print(f"  not resolved ({len(unseen)}; rules that depend on them report at most a warning):")
                 for path, rng, what in unseen:
                     print(f"    {rel(path)}:{rng.start.line + 1}:{rng.start.character + 1}: {what}")
+                for line in verbose_lines(res.project):
+                    print(line)
         for it in items:
             for line in output.text_diagnostic(it, color=color, source=not args.quiet):
                 print(line)

@@ -33,3 +33,17 @@ new sst.aws.Function("Reconcile", {
     subnets: vpcConfig.subnets,
   },
 });
+
+new sst.aws.Cron("NightlyExport", {
+  schedule: "cron(0 2 * * ? *)",
+  function: {
+    handler: "exports/src/exports/orders_csv.handler",
+    runtime: "python3.11",
+  },
+});
+
+new sst.aws.Function("Status", {
+  handler: "functions/src/functions/status.handler",
+  runtime: "python3.11",
+  url: true,
+});

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from . import typescript
 from .era import Era
+from .handler_imports import describe, handler_imports
 from .positions import LineIndex, Position, Range, utf16_len
 from .project import ERA_C_FALLBACK_DIRS, HandlerTarget, Project, PythonFunction
 from .typescript import FunctionDef
@@ -158,12 +159,25 @@ def hover_markdown(project: Project, fn: PythonFunction | FunctionDef, target: H
             facts.append(f"In the zip: `{in_zip}`{note}")
     facts.append(project.era_info.describe())
     lines.extend(f"- {f}" for f in facts)
+    if isinstance(fn, PythonFunction):
+        lines += import_lines(project, fn)
 
     if binding is not None and binding.kind in ("function", "class"):
         lines += ["", "```python", binding.signature or binding.name, "```"]
         if binding.docstring:
             lines += ["", binding.docstring.strip()]
     return "\n".join(lines)
+
+
+def import_lines(project: Project, pf: PythonFunction) -> list[str]:
+    """The hover's section on what the handler's code imports and where the artifact gets it."""
+    try:
+        hi = handler_imports(project, pf)
+    except Exception:  # pragma: no cover - a broken analysis must not break hover
+        return []
+    if hi is None or not hi.needs:
+        return []
+    return ["", "**Imports** (what the artifact must provide):", *(f"- {line}" for line in describe(project, hi))]
 
 
 def hover(project: Project, path: Path, pos: Position) -> tuple[str, Range] | None:

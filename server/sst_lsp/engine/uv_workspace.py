@@ -11,6 +11,7 @@ SST20x rules that quote uv's errors.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -30,9 +31,10 @@ MAX_WALK_ENTRIES = 5000
 def _segments(pattern: str) -> list[str] | None:
     """The path segments of a members/exclude pattern, ``./`` and trailing ``/`` removed."""
     parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
-    if pattern.startswith("/") or ".." in parts:
-        return None  # outside the workspace root: not followed
-    return parts
+    ups = len(parts) - len(list(itertools.dropwhile(lambda p: p == "..", parts)))
+    if pattern.startswith("/") or ".." in parts[ups:]:
+        return None  # absolute, or `..` inside the pattern: not followed
+    return parts  # leading `..` (a member beside the workspace root) is a plain path for uv
 
 
 def uv_glob(fs, root: Path, pattern: str) -> list[Path]:
@@ -49,7 +51,9 @@ def uv_glob(fs, root: Path, pattern: str) -> list[Path]:
     for i, seg in enumerate(parts):
         nxt: list[Path] = []
         last = i == len(parts) - 1
-        if seg == "**":
+        if seg == "..":
+            nxt = [base.parent for base in current]
+        elif seg == "**":
             for base in current:
                 nxt.extend(_all_dirs(fs, base))
         elif not _MAGIC.search(seg):
@@ -204,7 +208,7 @@ def discover(project, root_pp) -> Workspace | None:
         if not isinstance(pattern, str):
             continue
         for path in uv_glob(project.fs, base, pattern):
-            if path in seen:
+            if path in seen or not project.fs.within_workspace(path):
                 continue
             seen.add(path)
             if path in excluded:

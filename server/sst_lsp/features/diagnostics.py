@@ -17,12 +17,19 @@ from .convert import path_of, to_diagnostic
 
 
 def report_id(violations: list[Violation]) -> str:
-    payload = json.dumps([[v.code, v.range.to_json(), v.message, v.severity.value if v.severity else ""] for v in violations], sort_keys=True)
+    """What the client shows of these diagnostics, hashed: positions, words and related places."""
+    payload = json.dumps(
+        [
+            [v.code, v.range.to_json(), v.message, v.severity.value if v.severity else "", [[str(r.path), r.range.to_json(), r.message] for r in v.related]]
+            for v in violations
+        ],
+        sort_keys=True,
+    )
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
 def _key(by_path: dict[Path, list[Violation]]) -> dict:
-    return {p: sorted((v.code, v.range.start, v.message) for v in vs) for p, vs in by_path.items() if vs}
+    return {p: report_id(vs) for p, vs in by_path.items() if vs}
 
 
 def publish(ls, path: Path, violations: list[Violation], *, only_if_changed: bool = False) -> None:
