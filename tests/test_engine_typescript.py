@@ -532,3 +532,14 @@ api.route("GET /", { handler: "functions/a.handler" });
 def test_router_url_is_not_a_handler():
     text = 'const router = new sst.aws.Router("R");\nrouter.route("/", "https://example.com");\nrouter.route("/api", api.url);\n'
     assert ts(text).functions == []
+
+
+def test_self_referencing_objects_end():
+    """Found by the differential editing sessions: an object whose value names itself."""
+    text = CONFIG % (
+        "    const defaults = { runtime: \"python3.12\", nested: defaults, more: { again: defaults } };\n"
+        "    const loop = { ...loop, handler: \"functions/a.handler\", inner: loop };\n"
+        '    new sst.aws.Function("A", { ...defaults, handler: "functions/a.handler", self: loop });'
+    )
+    (fd,) = [f for f in ts(text).functions if f.kind == "sst.aws.Function"]
+    assert fd.handler == "functions/a.handler" and fd.runtime == "python3.12"

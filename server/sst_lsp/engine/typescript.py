@@ -616,10 +616,10 @@ class Extractor:
                 value = child.child_by_field_name("value")
                 if key is None or value is None:
                     continue
-                out[key] = self._pair(key, key_node, value)
+                out[key] = self._pair(key, key_node, value, depth)
             elif child.type == "shorthand_property_identifier":
                 key = node_text(child, self.src)
-                out[key] = self._pair(key, child, child)
+                out[key] = self._pair(key, child, child, depth)
         return out
 
     def _spread_keys(self, node) -> frozenset | None:
@@ -645,12 +645,13 @@ class Extractor:
             keys |= found
         return frozenset(keys)
 
-    def _pair(self, key: str, key_node, value_node) -> Pair:
+    def _pair(self, key: str, key_node, value_node, depth: int = 0) -> Pair:
         resolved = self.resolve(value_node)
         lit = string_lit(resolved, self.src, self.index)
         obj_pairs: tuple = ()
-        if resolved is not None and resolved.type == "object":
-            obj_pairs = tuple(self._pairs(resolved, 1).items())
+        if resolved is not None and resolved.type == "object" and depth < 4:
+            # nested objects are read a few levels deep: `const a = { b: a }` must end
+            obj_pairs = tuple(self._pairs(resolved, depth + 1).items())
         return Pair(
             key,
             self.index.range_of_node(key_node),
