@@ -30,7 +30,7 @@ from .positions import LineIndex, Range
 from .project import PythonFunction
 from .era import Era
 from .uv_workspace import member_projects
-from .zip_layout import copy_files, dist_dir_name
+from .zip_layout import copy_files, dist_dir_name, pythonpath_dirs
 from .pyimports import MODULE, ExternalImport, ImportGraph, Resolver, build_graph
 
 
@@ -106,9 +106,21 @@ def _literal(node, src: bytes) -> str | None:
     return None
 
 
-def copied_top_names(project, targets: list[tuple[str, str]]) -> dict[str, str]:
-    """Top-level names ``copyFiles`` puts into the zip -> the entry that puts it there."""
+def copied_top_names(project, targets: list[tuple[str, str]], pythonpath: list[str] = ()) -> dict[str, str]:
+    """Top-level names ``copyFiles`` makes importable -> the entry that puts it there.
+
+    At the zip's root, and in the folders ``PYTHONPATH`` adds (``/var/task/backend``).
+    """
     out: dict[str, str] = {}
+    for folder in (d for d in pythonpath if d != "."):
+        for frm, to in targets:
+            dest = (to.strip().lstrip("./") or ".").rstrip("/")
+            if folder != dest and not folder.startswith(dest + "/") and dest != ".":
+                continue
+            inner = folder if dest == "." else folder[len(dest):].lstrip("/")
+            label = f'copyFiles {{ from: "{frm}" }} on PYTHONPATH /var/task/{folder}'
+            for e in project.fs.listdir(project.root / frm / inner):
+                out.setdefault(e.name[:-3] if e.name.endswith(".py") else e.name, label)
     for frm, to in targets:
         dest = PurePosixPath(to.strip().lstrip("./") or ".")
         label = f'copyFiles {{ from: "{frm}"' + (f', to: "{to}"' if to != frm else "") + " }"
@@ -200,11 +212,12 @@ def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     minor, minor_source = function_minor(project, pf)
     module = lambda_module(project, pf)
     copy = copy_file_targets(project, pf.fd)
-    key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None)
+    paths = pythonpath_dirs(project, pf.fd)
+    key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None, tuple(paths) if paths is not None else None)
     cache = project.derive("handler_imports", dict)
     hit = cache.get(key)
     if hit is None:
-        hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy)
+        hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy, paths)
     if hit.pf is not pf or hit.project is not project:
         hit = HandlerImports(pf, hit.minor, hit.minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
     return hit
@@ -227,7 +240,7 @@ def _lazy_deps(project, pp):
     return deps_of
 
 
-def _analyse(project, pf, minor, minor_source, module, copy) -> HandlerImports:
+def _analyse(project, pf, minor, minor_source, module, copy, paths) -> HandlerImports:
     module_root = _module_root(project, pf, module)
     deps_of = _lazy_deps(project, pf.project)
     resolver = Resolver(project.fs, lambda: _roots(project, pf, module_root, deps_of))
@@ -236,7 +249,7 @@ def _analyse(project, pf, minor, minor_source, module, copy) -> HandlerImports:
     externals = graph.strongest_external()
     if not externals:
         return result
-    copied = copied_top_names(project, copy or [])
+    copied = copied_top_names(project, copy or [], paths or [])
     member_modules = project.derive("member_modules", lambda: {dist_dir_name(n): n for n in member_projects(project)})
     std = stdlib_modules(minor)
     rt = table().runtime_modules
@@ -275,6 +288,8 @@ def _not_visible(project, pf: PythonFunction, hi: HandlerImports) -> list[str]:
         out.append("the function has layers, whose content is not visible here")
     if hi.copy_targets is None:
         out.append("its copyFiles could not be read statically")
+    if pythonpath_dirs(project, pf.fd) is None:
+        out.append("its environment could not be evaluated, and a PYTHONPATH there may add folders")
     opt = container_option(pf.fd.pairs)
     if opt is not None and opt.enabled:
         out.append("it is a container image, whose Dockerfile may install more")

@@ -104,3 +104,30 @@ def copy_files(project, fd: FunctionDef) -> CopyFiles | None:
     if unknown_spreads:
         unknown.append(f"the spread {unknown_spreads[0]}")
     return CopyFiles(tuple(entries), ", ".join(unknown) or None)
+
+
+TASK_ROOT = "/var/task"  # where Lambda unpacks the zip
+
+
+def pythonpath_dirs(project, fd: FunctionDef) -> list[str] | None:
+    """Folders of the zip that the function's ``environment.PYTHONPATH`` puts on ``sys.path``.
+
+    Zip-relative (``"backend"`` for ``/var/task/backend``); [] when none is set; None when the
+    environment cannot be evaluated, so a PYTHONPATH may be set where the analysis cannot see.
+    """
+    if "environment" not in fd.pairs:
+        return None if any(u.kind == "spread" and (u.keys is None or "environment" in u.keys) for u in fd.unknowns) else []
+    env = project.argument_value(fd, "environment")
+    if not isinstance(env, dict):
+        return None
+    value = env.get("PYTHONPATH")
+    if value is None:
+        return None if "..." in env else []
+    if not isinstance(value, str):
+        return None
+    out = []
+    for entry in value.split(":"):
+        entry = entry.strip()
+        if entry == TASK_ROOT or entry.startswith(TASK_ROOT + "/"):
+            out.append(entry[len(TASK_ROOT):].strip("/") or ".")
+    return out

@@ -18,9 +18,14 @@ Severity:
   module names of every installed distribution are known and nothing the analysis cannot see
   could provide it;
 - **warning**: imported inside a function or under a condition (it fails when that code runs),
-  or when something is out of sight: `layers`, a `copyFiles` that cannot be read, a container
-  image, `sys.path` changes, no `uv.lock`, or distributions whose module names are only guessed
-  (the message names them);
+  or when something is out of sight: a `copyFiles` that cannot be read, an `environment` that
+  cannot be evaluated (a `PYTHONPATH` there may add folders), a container image, `sys.path`
+  changes, no `uv.lock`, or distributions whose module names are only guessed (the message
+  names them). Folders that a `PYTHONPATH` of `/var/task/...` in `environment` adds are searched
+  too;
+- **info** when the function has `layers` (they are how heavy packages — pandas, numpy, a
+  database driver — usually reach a Lambda, and their content is not visible), or when what the
+  declared dependencies pull in is not known (no `uv.lock`: `pydantic` comes with `fastapi`);
 - nothing for optional imports: `try: … except ImportError`, `contextlib.suppress(ImportError)`,
   `if TYPE_CHECKING:` and `if __name__ == "__main__":`; nothing either when the handler's
   `pyproject.toml` does not parse (`SST001`) or declares its dependencies `dynamic`.
@@ -92,7 +97,15 @@ def _where_words(context: int) -> str:
     }.get(context, "")
 
 
-@rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning")
+RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def has_layers(pf) -> bool:
+    layers = pf.fd.pairs.get("layers")
+    return layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined")
+
+
+@rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info")
 def check(project):
     reported: dict[tuple, Violation] = {}
     for pf in project.python_functions:
@@ -109,9 +122,13 @@ def check(project):
                 site = ext.site
                 key = (ext.file, site.line, site.col, need.top)
                 severity = Severity.ERROR if certain_need and ext.context == MODULE else Severity.WARNING
+                if has_layers(pf) or not deps.closure_known:
+                    # layers are how heavy packages (pandas, numpy) usually reach Lambda; without a
+                    # uv.lock, any package a declared one pulls in (pydantic with fastapi) is possible
+                    severity = Severity.INFO
                 prior = reported.get(key)
                 if prior is not None:
-                    if prior.severity == Severity.WARNING and severity == Severity.ERROR:
+                    if RANK[prior.severity] < RANK[severity]:
                         del reported[key]
                     else:
                         continue
@@ -147,7 +164,7 @@ def _violation(project, pf, hi, need, ext, severity, artifact, deps, pp) -> Viol
     else:
         effect = f"the branch that imports it fails with ModuleNotFoundError: No module named '{top}'"
     parts = [f"{what}: {effect}."]
-    if severity is Severity.WARNING and ext.context == MODULE:
+    if severity is not Severity.ERROR and ext.context == MODULE:
         unsure = list(hi.not_visible)
         guessed = deps.guessed() if deps is not None else []
         if guessed:
