@@ -159,7 +159,7 @@ def edit_script(text: str, edits: int) -> list[tuple[int, int, str, int]]:
     typed = 0
     i = 0
     while len(steps) < edits:
-        if (i // 10) % 2 == 0:
+        if (i // 10) % 2 == 0 or not handler_lines:
             # a burst of typing: characters of a comment at the end of run()
             if typed == 0:
                 steps.append((comment_line, 0, "    // ", 0))

@@ -45,6 +45,8 @@ WATCHED = (
     "**/requirements.txt",
     "**/package.json",
     "**/uv.lock",
+    "**/Dockerfile",
+    "**/.venv/**/*.dist-info/RECORD",
     "**/.sst/pulumi/**/eventlog.json",
 )
 

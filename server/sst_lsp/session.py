@@ -40,7 +40,8 @@ class Outcome:
     previous: dict[Path, list[Violation]]
     current: dict[Path, list[Violation]]
 
-    def changed_paths(self) -> set[Path]:
+    def paths(self) -> set[Path]:
+        """Every file that had or has diagnostics of this app."""
         return set(self.previous) | set(self.current)
 
 

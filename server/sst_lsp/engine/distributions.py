@@ -28,7 +28,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .era import Era
-from .uv_workspace import Declared, declared_dependencies, member_projects, parse_requirement
+from .uv_workspace import declared_dependencies, member_projects, parse_requirement
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -254,10 +254,14 @@ class ArtifactDistributions:
 
 
 def lock_path_for(project, pp) -> Path | None:
+    """The uv.lock the deploy of ``pp`` resolves with: era C's workspace root (or the project's own),
+    before 3.9.3 the project's own (SST syncs each project by itself), else the app root's."""
     candidates = []
     if project.era == Era.C:
         ws = project.era_c_workspace_root(pp.dir)
         candidates += [ws] if ws else []
+        candidates.append(pp.dir)
+    elif project.era in (Era.A, None):
         candidates.append(pp.dir)
     candidates.append(project.root)
     found = project.derive("uv_lock_paths", dict)
@@ -372,8 +376,3 @@ def _close_over_lock(project, lock: Path, out: ArtifactDistributions, extras: di
                         queue.append((dn, canonicalize_name(x)))
 
 
-def declared_entry(pp, dist: str) -> Declared | None:
-    for d in declared_dependencies(pp) or []:
-        if d.name == dist:
-            return d
-    return None

@@ -286,32 +286,3 @@ class FileSystem:
             yield folder, dirs, files
             stack.extend(folder / d for d in reversed(dirs))
 
-    def invalidate(self, path: Path | None = None) -> None:
-        if path is None:
-            self._cache.clear()
-            self.unreadable.clear()
-        else:
-            path = Path(os.path.abspath(path))
-            self._cache.pop(path, None)
-            self.unreadable.pop(path, None)
-
-
-def find_files(root: Path, names: set[str], *, max_depth: int = 12) -> list[Path]:
-    """Files under ``root`` with one of ``names``, skipping vendored and tool folders and links out."""
-    found: list[Path] = []
-    root_real = os.path.realpath(root)
-    seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen or not (real == root_real or real.startswith(root_real + os.sep)):
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        depth = Path(dirpath).relative_to(root).parts
-        if len(depth) >= max_depth:
-            dirnames[:] = []
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for name in filenames:
-            if name in names:
-                found.append(Path(dirpath) / name)
-    return sorted(found)

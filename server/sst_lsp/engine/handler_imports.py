@@ -95,17 +95,6 @@ def copy_file_targets(project, fd) -> list[tuple[str, str]] | None:
     return [(e.source, e.dest) for e in copied.entries]
 
 
-def _literal(node, src: bytes) -> str | None:
-    if node is None:
-        return None
-    raw = src[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
-    if node.type == "string" and "\\" not in raw:
-        return raw[1:-1]
-    if node.type == "template_string" and "${" not in raw and "\\" not in raw:
-        return raw[1:-1]
-    return None
-
-
 def copied_top_names(project, targets: list[tuple[str, str]], pythonpath: list[str] = ()) -> dict[str, str]:
     """Top-level names ``copyFiles`` makes importable -> the entry that puts it there.
 
@@ -206,7 +195,15 @@ def _start_files(project, pf: PythonFunction, module: str, module_root: Path | N
 
 
 def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
-    """The import analysis of one function (None when its handler file is unknown or ``bundle`` is set)."""
+    """The import analysis of one function (None when its handler file is unknown or ``bundle`` is set).
+
+    Computed once per analysis for each function (several rules and the hover ask), and its
+    import graph once per disk state for the same inputs.
+    """
+    return project.once(("handler_imports", id(pf)), lambda: _handler_imports(project, pf))
+
+
+def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     if pf.target.py_path is None or pf.fd.has_bundle:
         return None
     minor, minor_source = function_minor(project, pf)
@@ -219,7 +216,7 @@ def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     if hit is None:
         hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy, paths)
     if hit.pf is not pf or hit.project is not project:
-        hit = HandlerImports(pf, hit.minor, hit.minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
+        hit = HandlerImports(pf, hit.minor, minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
     return hit
 
 
@@ -283,8 +280,7 @@ def _classify(top, std, rt, copied, member_modules, deps_of, minor) -> Provision
 
 def _not_visible(project, pf: PythonFunction, hi: HandlerImports) -> list[str]:
     out = []
-    layers = pf.fd.pairs.get("layers")
-    if layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined"):
+    if pf.fd.has_layers:
         out.append("the function has layers, whose content is not visible here")
     if hi.copy_targets is None:
         out.append("its copyFiles could not be read statically")

@@ -154,7 +154,7 @@ def hover_markdown(project: Project, fn: PythonFunction | FunctionDef, target: H
         if project.era == Era.B and pp.name and not fd.has_bundle:
             rel_file = target.py_path.relative_to(pp.dir).as_posix()
             in_zip = zip_path(rel_file, pp.name)
-        
+
             note = "" if in_zip == deployed_file(target.file_part) else " ⚠ not where Lambda will look (SST106)"
             facts.append(f"In the zip: `{in_zip}`{note}")
     facts.append(project.era_info.describe())

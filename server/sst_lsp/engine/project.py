@@ -420,6 +420,13 @@ class Project:
         if self.disk is None:
             self.disk = DiskModel(self.root, self.config, self.fs, self.era_override, self.editor_version)
         self._ts: dict = {}
+        self._once: dict = {}
+
+    def once(self, key, compute):
+        """A value computed once in this analysis (never shared with the next one, unlike ``derive``)."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     rel = _disk("rel")
     derive = _disk("derive")
@@ -561,7 +568,7 @@ class Project:
                 copied = copy_files(self, fd)
                 if copied is not None and copied.unknown:
                     out.append((*where, f"copyFiles {copied.unknown}"))
-            if "layers" in fd.pairs:
+            if fd.has_layers:
                 out.append((*where, "layers (their contents are not visible)"))
         return out
 

@@ -126,9 +126,11 @@ class FunctionDef:
         """Where a problem of the handler string is shown, in ``lit_path``."""
         return self.handler_lit.range if self.lit_file is not None and self.handler_lit is not None else self.handler_range
 
-    def unknown(self, *kinds: str) -> list[Unknown]:
-        """What the analysis could not see, of these kinds (all kinds when none are given)."""
-        return [u for u in self.unknowns if not kinds or u.kind in kinds]
+    @property
+    def has_layers(self) -> bool:
+        """``layers`` is set to something other than an empty list (their content is never visible)."""
+        layers = self.pairs.get("layers")
+        return layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined")
 
 
 @dataclass

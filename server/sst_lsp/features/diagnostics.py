@@ -37,11 +37,11 @@ def publish(ls, path: Path, violations: list[Violation], *, only_if_changed: boo
     exactly these for this version of the document."""
     doc = ls.session.docs.get(path)
     version = doc.version if doc else None
-    diagnostics = [to_diagnostic(v) for v in violations]
     sent = (version, report_id(violations))
     if only_if_changed and ls.published.get(path) == sent:
         return
     ls.published[path] = sent
+    diagnostics = [to_diagnostic(v) for v in violations]
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=diagnostics, version=version))
 
 
@@ -53,7 +53,7 @@ def deliver(ls, outcome: Outcome) -> None:
             ls.workspace_diagnostic_refresh(None)
         return
     open_here = {p for p in ls.session.docs if ls.session.root_for(p) == outcome.root}
-    for path in outcome.changed_paths() | open_here:
+    for path in outcome.paths() | open_here:
         publish(ls, path, outcome.current.get(path, []), only_if_changed=True)
 
 

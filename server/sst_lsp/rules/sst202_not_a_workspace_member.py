@@ -39,16 +39,13 @@ import tomlkit
 from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
+from ..engine.uv_workspace import member_projects
 from .registry import rule
 
 
 def _member_named(project, normalized: str | None) -> bool:
-    """Is there already a workspace member of this (normalised) project name?"""
-    for d in project.workspace_members:
-        other = project.pyproject(d / "pyproject.toml")
-        if normalized and other is not None and other.ok and other.normalized == normalized:
-            return True
-    return False
+    """Is there already a workspace member (or root project) of this normalised name?"""
+    return bool(normalized) and normalized in member_projects(project)
 
 
 @rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE, relies_on=('bundle',))

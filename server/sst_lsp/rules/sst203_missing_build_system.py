@@ -40,6 +40,7 @@ from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
 from ..engine.zip_layout import copy_files, deployed_file
+from ..engine.uv_workspace import member_projects
 from .registry import rule
 
 
@@ -52,11 +53,7 @@ def add_build_system(doc) -> None:
 
 def _buildable_member(project) -> bool:
     """Does some workspace member have a [build-system] (so `uv build --all --sdist` succeeds)?"""
-    for d in project.workspace_members:
-        pp = project.pyproject(d / "pyproject.toml")
-        if pp is not None and pp.ok and pp.has_build_system:
-            return True
-    return False
+    return any(pp.has_build_system for pp in member_projects(project).values())
 
 
 @rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE, relies_on=('bundle', 'copyFiles'))

@@ -53,6 +53,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
+from ..engine.distributions import lock_path_for
 from ..engine.uv_lock import lock_member_entry
 from ..engine.uv_workspace import declared_dependencies
 from .registry import rule
@@ -128,12 +129,9 @@ def _locked_sst(project, pp) -> str | None:
     member's recorded ``requires-dist`` must still ask for it from git (else the lock is stale
     for it and the next uv command re-resolves).
     """
-    # the workspace's lock, or (SST before 3.9.3 syncs each project by itself) the project's own
-    lock = next(
-        (lk for d in dict.fromkeys((project.root, pp.dir)) if (lk := project.pyproject(d / "uv.lock")) is not None and lk.ok and isinstance(lk.doc.data, dict)),
-        None,
-    )
-    if lock is None:
+    path = lock_path_for(project, pp)
+    lock = project.pyproject(path) if path is not None else None
+    if lock is None or not lock.ok or not isinstance(lock.doc.data, dict):
         return None
     packages = lock.doc.data.get("package")
     if not isinstance(packages, list):

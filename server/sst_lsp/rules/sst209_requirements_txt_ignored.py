@@ -70,12 +70,8 @@ def including_files(project, req_path) -> list:
     """Other requirement files (next to it or at the app root) that include ``req_path`` with ``-r``."""
     out = []
     for folder in dict.fromkeys([req_path.parent, project.root]):
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            continue
-        for name in names:
-            other = folder / name
+        for entry in project.fs.listdir(folder):
+            name, other = entry.name, entry.path
             if other == req_path or not name.endswith((".txt", ".in")) or "requirement" not in name.lower():
                 continue
             text = project.fs.read_text(other) or ""

@@ -38,6 +38,8 @@ members is not asked to have a lock.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
@@ -89,6 +91,11 @@ def check(project):
             severity=Severity.INFO,
         )
         return
+    # comparing the lock with the projects reads only the disk: done once per disk state
+    yield from (replace(v) for v in project.derive(("SST210", "stale"), lambda: list(_stale(project, members, lock_path))))
+
+
+def _stale(project, members, lock_path):
     lock_pp = project.pyproject(lock_path)
     if lock_pp is None or not lock_pp.ok or not isinstance(lock_pp.doc.data, dict):
         return  # unreadable (SST002) or does not parse (SST001)

@@ -100,11 +100,6 @@ def _where_words(context: int) -> str:
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-def has_layers(pf) -> bool:
-    layers = pf.fd.pairs.get("layers")
-    return layers is not None and layers.value_text.replace(" ", "") not in ("[]", "undefined")
-
-
 @rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info")
 def check(project):
     reported: dict[tuple, Violation] = {}
@@ -122,7 +117,7 @@ def check(project):
                 site = ext.site
                 key = (ext.file, site.line, site.col, need.top)
                 severity = Severity.ERROR if certain_need and ext.context == MODULE else Severity.WARNING
-                if has_layers(pf) or not deps.closure_known:
+                if pf.fd.has_layers or not deps.closure_known:
                     # layers are how heavy packages (pandas, numpy) usually reach Lambda; without a
                     # uv.lock, any package a declared one pulls in (pydantic with fastapi) is possible
                     severity = Severity.INFO

@@ -58,7 +58,7 @@ def check(project):
             continue
         related = [Related(opt.file or fd.file, opt.pair.key_range, "the function is a container image")]
         layers = fd.pairs.get("layers")
-        if layers is not None and not _empty(layers) and (layers.file or fd.file, layers.key_range) not in seen:
+        if fd.has_layers and (layers.file or fd.file, layers.key_range) not in seen:
             seen.add((layers.file or fd.file, layers.key_range))
             yield Violation(
                 "SST404",
