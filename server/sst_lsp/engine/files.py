@@ -270,19 +270,27 @@ class FileSystem:
         inside the workspace and a folder only once, so a link loop ends.
         """
         seen: set[str] = set()
-        stack = [Path(os.path.abspath(top))]
+        top = Path(os.path.abspath(top))
+        try:
+            stack = [(top, os.path.realpath(top))]
+        except (OSError, RuntimeError, ValueError):
+            return
         while stack:
-            folder = stack.pop()
-            try:
-                real = os.path.realpath(folder)
-            except (OSError, RuntimeError, ValueError):
-                continue
+            folder, real = stack.pop()
             if real in seen:
                 continue
             seen.add(real)
             entries = self.listdir(folder)
+            by_name = {e.name: e for e in entries}
             dirs = [e.name for e in entries if e.is_dir and e.name not in skip and (hidden or not e.name.startswith("."))]
             files = [e.name for e in entries if e.is_file or (e.outside and not e.is_dir)]
             yield folder, dirs, files
-            stack.extend(folder / d for d in reversed(dirs))
+            for d in reversed(dirs):
+                entry = by_name.get(d)
+                try:
+                    # only a link needs resolving: a plain folder's real path follows from its parent's
+                    child_real = os.path.realpath(folder / d) if entry is None or entry.is_link else os.path.join(real, d)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+                stack.append((folder / d, child_real))
 
