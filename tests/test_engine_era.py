@@ -99,7 +99,7 @@ def test_package_lock_v3(tmp_path):
         "requires": True,
         "packages": {
             "": {"name": "app", "devDependencies": {"sst": "^3.2.0"}},
-            "node_modules/sst": {"version": "3.9.2", "resolved": "https://registry.npmjs.org/sst/-/sst-3.9.2.tgz"},
+            "node_modules/sst": {"version": "3.9.2", "resolved": "https://example.invalid/sst/-/sst-3.9.2.tgz"},
             "node_modules/sst-linux-x64": {"version": "3.9.2", "optional": True},
         },
     }

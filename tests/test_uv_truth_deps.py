@@ -7,6 +7,8 @@ workspace members, and SST's git repository is stood in for by a local git repos
 
 from __future__ import annotations
 
+import re
+
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,7 +88,7 @@ def test_sst208_no_source_lock_holds_the_2013_pypi_package(tmp_path: Path) -> No
     proc = run_uv(root, "lock", "--check", "--offline")
     assert proc.returncode == 0, describe(proc)
     lock = (root / "uv.lock").read_text(encoding="utf-8")
-    assert 'name = "sst"\nversion = "0.2.4"\nsource = { registry = "https://pypi.org/simple" }' in lock
+    assert re.search(r'name = "sst"\nversion = "0\.2\.4"\nsource = \{ registry = "[^"]+" \}', lock), lock[:2000]
 
 
 # -- SST209 ------------------------------------------------------------------------------------
