@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import typescript
+from . import ts_syntax, typescript
 from .era import Era
 from .handler_imports import describe, handler_imports
 from .positions import LineIndex, Position, Range, utf16_len
@@ -281,12 +281,12 @@ def _is_handler_string(node, src: bytes) -> bool:
     if parent.type == "pair":
         key = parent.child_by_field_name("key")
         value = parent.child_by_field_name("value")
-        return value is not None and value.id == child.id and key is not None and typescript.prop_name(key, src) in HANDLER_KEYS
+        return value is not None and value.id == child.id and key is not None and ts_syntax.prop_name(key, src) in HANDLER_KEYS
     if parent.type == "variable_declarator":
         name = parent.child_by_field_name("name")
         if name is None or name.type != "identifier":
             return False
-        ident = typescript.node_text(name, src)
+        ident = ts_syntax.node_text(name, src)
         return "handler" in ident.lower() or _used_as_handler(parent, ident, src)
     if parent.type == "arguments":
         call = parent.parent
@@ -296,10 +296,10 @@ def _is_handler_string(node, src: bytes) -> bool:
         if fn is None or fn.type != "member_expression":
             return False
         prop = fn.child_by_field_name("property")
-        if prop is None or typescript.node_text(prop, src) not in typescript.SUBSCRIBE_METHODS:
+        if prop is None or ts_syntax.node_text(prop, src) not in typescript.SUBSCRIBE_METHODS:
             return False
         args = [a for a in parent.named_children if a.type != "comment"]
-        value = typescript.node_text(node, src)[1:]
+        value = ts_syntax.node_text(node, src)[1:]
         if " " in value or value.startswith(("/", "$")):
             return False  # a route key ("GET /", "$default") or a URL path
         if args and args[0].id == child.id and len(args) >= 2:
@@ -308,7 +308,7 @@ def _is_handler_string(node, src: bytes) -> bool:
                 return False  # subscribe(name, handler) / route(key, handler)
             if second.type == "object" and any(
                 c.type in ("pair", "shorthand_property_identifier")
-                and typescript.prop_name(c.child_by_field_name("key") if c.type == "pair" else c, src) == "handler"
+                and ts_syntax.prop_name(c.child_by_field_name("key") if c.type == "pair" else c, src) == "handler"
                 for c in second.named_children
             ):
                 return False  # subscribe(name, { handler })
@@ -321,14 +321,14 @@ def _used_as_handler(declarator, ident: str, src: bytes) -> bool:
     root = declarator
     while root.parent is not None:
         root = root.parent
-    for n in typescript.walk(root):
+    for n in ts_syntax.walk(root):
         if n.type == "pair":
             key = n.child_by_field_name("key")
             value = n.child_by_field_name("value")
-            if key is not None and value is not None and value.type == "identifier" and typescript.node_text(value, src) == ident:
-                if typescript.prop_name(key, src) in HANDLER_KEYS:
+            if key is not None and value is not None and value.type == "identifier" and ts_syntax.node_text(value, src) == ident:
+                if ts_syntax.prop_name(key, src) in HANDLER_KEYS:
                     return True
-        elif n.type == "shorthand_property_identifier" and typescript.node_text(n, src) == ident and ident in HANDLER_KEYS:
+        elif n.type == "shorthand_property_identifier" and ts_syntax.node_text(n, src) == ident and ident in HANDLER_KEYS:
             return True
     return False
 

@@ -20,10 +20,11 @@ from packaging.version import Version
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
 from .files import SKIP_DIRS, FileSystem
-from .runtimes import SST_RUNTIME_TYPES
 from .positions import Range
 from .python_source import PythonModule, read_module
+from .runtimes import SST_RUNTIME_TYPES
 from .toml_doc import TomlDocument
+from .ts_syntax import string_lit
 from .uv_workspace import Workspace, discover, uv_glob
 from .zip_layout import copy_files, dist_dir_name
 
@@ -645,7 +646,7 @@ class Project:
                 fd.unknowns.extend(typescript.Unknown("spread", s[1].name) if s[0] == "ref" else typescript.Unknown("spread", s[1], s[2]) for s in sink if s[0] == "ref" or s[2] != frozenset())
                 continue
             if what == "pair":
-                lit = typescript.string_lit(found[1], found[0].src, found[0].index) if found is not None else None
+                lit = string_lit(found[1], found[0].src, found[0].index) if found is not None else None
                 if lit is not None and item[2] in fd.pairs:
                     fd.pairs[item[2]] = replace(fd.pairs[item[2]], string=lit)
                 continue
@@ -653,17 +654,13 @@ class Project:
                 fd.unknowns.append(typescript.Unknown("handler", fd.unresolved or f"{ref.name} from {ref.spec}"))
                 continue
             ex, node = found
-            lit = typescript.string_lit(node, ex.src, ex.index)
+            lit = string_lit(node, ex.src, ex.index)
             if lit is not None:
                 if what == "value" and not typescript.HANDLER_SHAPE.match(lit.value):
                     return None  # a name or a route, not a handler
                 fd.handler, fd.handler_lit, fd.lit_file, fd.unresolved = lit.value, lit, (None if ex.path == fd.file else ex.path), None
                 continue
-            if what == "value" and node.type == "object" and any(
-                (c.type == "pair" and typescript.prop_name(c.child_by_field_name("key"), ex.src) == "handler")
-                or (c.type == "shorthand_property_identifier" and typescript.node_text(c, ex.src) == "handler")
-                for c in node.named_children
-            ):
+            if what == "value" and node.type == "object" and ex.handler_pair(node) is not None:
                 inner = ex.function_from_object(node, fd.kind, fd.transforms)
                 inner.use_file, inner.use_range = fd.file, fd.handler_range
                 return self._link(inner) if inner.pending else inner

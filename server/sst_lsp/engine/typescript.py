@@ -706,16 +706,22 @@ class Extractor:
             return out
         return Unknown("value", node_text(value, self.src))
 
+    def handler_pair(self, obj):
+        """The ``handler: …`` pair (or ``handler`` shorthand) written in an object literal, if any."""
+        found = None
+        for child in obj.named_children:
+            if (child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "handler") or (
+                child.type == "shorthand_property_identifier" and node_text(child, self.src) == "handler"
+            ):
+                found = child
+        return found
+
     def _object(self, obj, kind: str | None = None, transforms: list | None = None) -> None:
         if obj.id in self.seen_objects:
             return
-        handler_pair = None
+        handler_pair = self.handler_pair(obj)
         for child in obj.named_children:
-            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "handler":
-                handler_pair = child
-            elif child.type == "shorthand_property_identifier" and node_text(child, self.src) == "handler":
-                handler_pair = child
-            elif child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
+            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
                 value = child.child_by_field_name("value")
                 looked = self.lookup(value)
                 key = prop_name(child.child_by_field_name("key"), self.src)
@@ -754,12 +760,7 @@ class Extractor:
 
     def function_from_object(self, obj, kind: str, transforms: list) -> FunctionDef:
         """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""
-        handler_pair = None
-        for child in obj.named_children:
-            if (child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "handler") or (
-                child.type == "shorthand_property_identifier" and node_text(child, self.src) == "handler"
-            ):
-                handler_pair = child
+        handler_pair = self.handler_pair(obj)
         sink: list = []
         pairs = self._pairs(obj, sink=sink)
         fd = FunctionDef(
