@@ -126,6 +126,24 @@ def apply_workspace_edit(texts: dict[str, str], edit: types.WorkspaceEdit) -> di
     return out
 
 
+def change_document(client, uri: str, version: int, text: str) -> None:
+    """Send didChange replacing the whole document with ``text`` at ``version``."""
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [types.TextDocumentContentChangeWholeDocument(text=text)])
+    )
+
+
+def server_config():
+    """pytest-lsp's configuration for `sst-lsp serve` from this checkout, with the recording client."""
+    import sys
+
+    from pytest_lsp import ClientServerConfig
+
+    from conftest import server_env
+
+    return ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client)
+
+
 def open_document(client, path, language: str) -> tuple[str, str]:
     """Send didOpen for ``path`` with its text on disk (version 1); return (uri, text)."""
     text = path.read_text(encoding="utf-8")

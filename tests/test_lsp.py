@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from conftest import server_env
 from helpers import FIXTURES
-from lsp_helpers import apply_workspace_edit, codes, make_client, start_in, wait_for_diagnostics
+from lsp_helpers import apply_workspace_edit, codes, open_document, server_config, start_in, wait_for_diagnostics
 
 
 def _workspace() -> Path:
@@ -24,7 +22,7 @@ def _workspace() -> Path:
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client),
+    config=server_config(),
 )
 async def client(lsp_client: LanguageClient):
     ws = _workspace()
@@ -34,15 +32,8 @@ async def client(lsp_client: LanguageClient):
     shutil.rmtree(ws, ignore_errors=True)
 
 
-def _open(client: LanguageClient, path: Path, language: str) -> tuple[str, str]:
-    text = path.read_text(encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text)))
-    return uri, text
-
-
 async def _fix_round_trip(client: LanguageClient, path: Path, language: str, code: str) -> None:
-    uri, text = _open(client, path, language)
+    uri, text = open_document(client, path, language)
     diags = await wait_for_diagnostics(client, uri, lambda d: code in codes(d), version=1)
     diag = next(d for d in diags if d.code == code)
     assert diag.source == "sst-lsp"
@@ -88,11 +79,11 @@ async def test_sst203_diagnostic_and_fix(client: LanguageClient):
 async def test_pyproject_edit_republishes_typescript(client: LanguageClient):
     """Cross-file: a handler's runtime problem on the TS side follows the Python side."""
     app = client.ws / "SST202-not-member"
-    config_uri, config_text = _open(client, app / "sst.config.ts", "typescript")
+    config_uri, config_text = open_document(client, app / "sst.config.ts", "typescript")
     await wait_for_diagnostics(client, config_uri, lambda d: codes(d) == [], version=1)
     # remove the function's file from the Python side: the TS handler must now be flagged
     api = app / "functions" / "src" / "functions" / "api.py"
-    py_uri, py_text = _open(client, api, "python")
+    py_uri, py_text = open_document(client, api, "python")
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=py_uri, version=2),
@@ -105,7 +96,7 @@ async def test_pyproject_edit_republishes_typescript(client: LanguageClient):
 
 async def test_broken_toml_reports_only_sst001(client: LanguageClient):
     path = client.ws / "SST203-no-build-system" / "functions" / "pyproject.toml"
-    uri, text = _open(client, path, "toml")
+    uri, text = open_document(client, path, "toml")
     await wait_for_diagnostics(client, uri, lambda d: "SST203" in codes(d), version=1)
     broken = text.replace('name = "functions"', 'name = "functions')
     client.text_document_did_change(
@@ -120,7 +111,7 @@ async def test_broken_toml_reports_only_sst001(client: LanguageClient):
 async def test_incremental_edits_keep_positions(client: LanguageClient):
     """Incremental changes (with an emoji before the handler) keep the handler range exact."""
     app = client.ws / "SST202-not-member"
-    uri, text = _open(client, app / "sst.config.ts", "typescript")
+    uri, text = open_document(client, app / "sst.config.ts", "typescript")
     await wait_for_diagnostics(client, uri, lambda d: True, version=1)
     lines = text.splitlines(keepends=True)
     hline = next(i for i, l in enumerate(lines) if "handler:" in l)
@@ -166,7 +157,7 @@ async def test_fix_that_creates_a_file_uses_document_changes(client: LanguageCli
     """SST201's fix creates the root pyproject.toml: a CreateFile, then its content."""
     app = client.ws / "SST201-no-root"
     shutil.copytree(FIXTURES / "SST201" / "no-root-pyproject", app)
-    uri, text = _open(client, app / "sst.config.ts", "typescript")
+    uri, text = open_document(client, app / "sst.config.ts", "typescript")
     diags = await wait_for_diagnostics(client, uri, lambda d: "SST201" in codes(d), version=1)
     diag = next(d for d in diags if d.code == "SST201")
     actions = await client.text_document_code_action_async(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from conftest import server_env
 from helpers import FIXTURES
-from lsp_helpers import codes, make_client, open_document, start_in, wait_for_diagnostics
+from lsp_helpers import change_document, codes, open_document, server_config, start_in, wait_for_diagnostics
 
 
 def _workspace() -> Path:
@@ -24,7 +22,7 @@ def _workspace() -> Path:
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client),
+    config=server_config(),
 )
 async def client(lsp_client: LanguageClient):
     ws = _workspace()
@@ -32,12 +30,6 @@ async def client(lsp_client: LanguageClient):
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(ws, ignore_errors=True)
-
-
-def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [types.TextDocumentContentChangeWholeDocument(text=text)])
-    )
 
 
 async def test_undeclared_import_is_published_on_the_python_file_and_follows_edits(client: LanguageClient):
@@ -53,11 +45,11 @@ async def test_undeclared_import_is_published_on_the_python_file_and_follows_edi
     assert {"sst.config.ts", "pyproject.toml"} <= related
     assert d.data["fix"]["safety"] == "unsafe" and '"pyjwt"' in d.data["fix"]["title"]
     # the import goes inside a function: a warning now
-    _change(client, uri, 2, text.replace("import jwt\n", "") .replace("def render(subject: str) -> str:\n", "def render(subject: str) -> str:\n    import jwt\n"))
+    change_document(client, uri, 2, text.replace("import jwt\n", "") .replace("def render(subject: str) -> str:\n", "def render(subject: str) -> str:\n    import jwt\n"))
     diags = await wait_for_diagnostics(client, uri, lambda d: [x.severity for x in d if x.code == "SST213"] == [types.DiagnosticSeverity.Warning], version=2)
     assert "inside a function" in diags[0].message
     # and gone when the module no longer imports it
-    _change(client, uri, 3, "def render(subject: str) -> str:\n    return subject\n")
+    change_document(client, uri, 3, "def render(subject: str) -> str:\n    return subject\n")
     await wait_for_diagnostics(client, uri, lambda d: "SST213" not in codes(d), version=3)
 
 
@@ -76,7 +68,7 @@ async def test_signature_fix_round_trip_on_the_python_file(client: LanguageClien
 
     fixed = apply_text_edits(text, [(Range(Position(edit.range.start.line, edit.range.start.character), Position(edit.range.end.line, edit.range.end.character)), edit.new_text)])
     assert "def handler(event, context):" in fixed
-    _change(client, uri, 2, fixed)
+    change_document(client, uri, 2, fixed)
     await wait_for_diagnostics(client, uri, lambda d: "SST112" not in codes(d), version=2)
 
 

@@ -4,19 +4,17 @@ file watching, configuration, suppressions and fix-all."""
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from conftest import server_env
 from helpers import FIXTURES
-from lsp_helpers import apply_workspace_edit, codes, make_client, pull_capabilities, push_capabilities, start_in, wait_for_diagnostics, wait_until
+from lsp_helpers import apply_workspace_edit, change_document, codes, open_document, pull_capabilities, push_capabilities, server_config, start_in, wait_for_diagnostics, wait_until
 
-CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "sst_lsp", "serve"], server_env=server_env(), client_factory=make_client)
+CONFIG = server_config()
 
 
 def _workspace() -> Path:
@@ -50,16 +48,6 @@ async def pull(lsp_client: LanguageClient):
     shutil.rmtree(lsp_client.ws, ignore_errors=True)
 
 
-def _open(client, path: Path, language: str, version: int = 1) -> tuple[str, str]:
-    text = path.read_text(encoding="utf-8")
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(path.as_uri(), language, version, text)))
-    return path.as_uri(), text
-
-
-def _change(client, uri: str, version: int, text: str) -> None:
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [types.TextDocumentContentChangeWholeDocument(text=text)])
-    )
 
 
 async def test_scan_publishes_closed_files_with_progress(push: LanguageClient):
@@ -82,11 +70,11 @@ async def test_only_changed_diagnostics_are_republished(push: LanguageClient):
     member_pp = (app / "functions" / "pyproject.toml").as_uri()
     await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == ["SST202"])
     await wait_until(push, "progress_seen", lambda: any(r[-1] == "end" for r in push.progress_reports.values()))
-    uri, text = _open(push, app / "sst.config.ts", "typescript")
+    uri, text = open_document(push, app / "sst.config.ts", "typescript")
     await wait_for_diagnostics(push, uri, lambda d: True, version=1)
     before = dict(push.publish_counts)
     # a comment typed into the config: its diagnostics do not change, nor anyone else's
-    _change(push, uri, 2, text + "\n// a comment\n")
+    change_document(push, uri, 2, text + "\n// a comment\n")
     await wait_for_diagnostics(push, uri, lambda d: True, version=2)
     assert push.publish_counts[uri] == before[uri] + 1  # the edited document, with its new version
     assert push.publish_counts.get(root_pp) == before.get(root_pp)
@@ -119,7 +107,7 @@ async def test_python_file_deleted_on_disk_flags_handler(push: LanguageClient):
 
 
 async def test_suppression_round_trip(push: LanguageClient):
-    uri, text = _open(push, push.ws / "app" / "pyproject.toml", "toml")
+    uri, text = open_document(push, push.ws / "app" / "pyproject.toml", "toml")
     diags = await wait_for_diagnostics(push, uri, lambda d: codes(d) == ["SST202"], version=1)
     actions = await push.text_document_code_action_async(
         types.CodeActionParams(types.TextDocumentIdentifier(uri), diags[0].range, types.CodeActionContext(diagnostics=diags))
@@ -128,11 +116,11 @@ async def test_suppression_round_trip(push: LanguageClient):
     assert suppress and not suppress[0].is_preferred
     new = apply_workspace_edit({uri: text}, suppress[0].edit)[uri]
     assert "# sst-lsp: ignore[SST202]" in new
-    _change(push, uri, 2, new)
+    change_document(push, uri, 2, new)
     await wait_for_diagnostics(push, uri, lambda d: codes(d) == [], version=2)
     # now the diagnostic is gone, the comment is unused once the member is added
     fixed = new.replace('members = ["core"]', 'members = ["core", "functions"]')
-    _change(push, uri, 3, fixed)
+    change_document(push, uri, 3, fixed)
     diags = await wait_for_diagnostics(push, uri, lambda d: codes(d) == ["SST902"], version=3)
     assert diags[0].severity == types.DiagnosticSeverity.Hint
     actions = await push.text_document_code_action_async(
@@ -149,7 +137,7 @@ async def test_fix_all_applies_every_safe_fix(push: LanguageClient):
     text = config.read_text().replace('      runtime: "python3.11",\n', "      vpc: { subnets: [\"subnet-1\"] },\n")
     config.write_text(text)
     (app / ".python-version").write_text("3.11\n")  # the runtime fix is safe when the version is known
-    uri, text = _open(push, config, "typescript")
+    uri, text = open_document(push, config, "typescript")
     diags = await wait_for_diagnostics(push, uri, lambda d: {"SST105", "SST401"} <= set(codes(d)), version=1)
     actions = await push.text_document_code_action_async(
         types.CodeActionParams(
@@ -162,7 +150,7 @@ async def test_fix_all_applies_every_safe_fix(push: LanguageClient):
     assert fix_all.kind == "source.fixAll.sst-lsp"
     new = apply_workspace_edit({uri: text}, fix_all.edit)[uri]
     assert "privateSubnets" in new and 'runtime: "python3' in new
-    _change(push, uri, 2, new)
+    change_document(push, uri, 2, new)
     diags = await wait_for_diagnostics(push, uri, lambda d: True, version=2)
     assert not {"SST105", "SST401"} & set(codes(diags))
 
@@ -182,17 +170,17 @@ async def test_configuration_reload(push: LanguageClient):
 
 
 async def test_configuration_in_pyproject_is_reported_when_wrong(push: LanguageClient):
-    uri, text = _open(push, push.ws / "app" / "pyproject.toml", "toml")
+    uri, text = open_document(push, push.ws / "app" / "pyproject.toml", "toml")
     await wait_for_diagnostics(push, uri, lambda d: codes(d) == ["SST202"], version=1)
-    _change(push, uri, 2, text + '\n[tool.sst-lsp]\nignroe = ["SST202"]\n')
+    change_document(push, uri, 2, text + '\n[tool.sst-lsp]\nignroe = ["SST202"]\n')
     diags = await wait_for_diagnostics(push, uri, lambda d: True, version=2)
     assert codes(diags) == ["SST202", "SST901"]
-    _change(push, uri, 3, text + '\n[tool.sst-lsp]\nignore = ["SST202"]\n')
+    change_document(push, uri, 3, text + '\n[tool.sst-lsp]\nignore = ["SST202"]\n')
     await wait_for_diagnostics(push, uri, lambda d: codes(d) == [], version=3)
 
 
 async def test_pull_mode_serves_reports_and_unchanged(pull: LanguageClient):
-    uri, text = _open(pull, pull.ws / "app" / "pyproject.toml", "toml")
+    uri, text = open_document(pull, pull.ws / "app" / "pyproject.toml", "toml")
     report = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri)))
     assert report.kind == "full" and codes(report.items) == ["SST202"]
     again = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id))
@@ -202,7 +190,7 @@ async def test_pull_mode_serves_reports_and_unchanged(pull: LanguageClient):
     member = (pull.ws / "other" / "functions" / "pyproject.toml").as_uri()
     assert codes(by_uri[member].items) == ["SST203"]
     # fix the file: the next pull is a full, empty report
-    _change(pull, uri, 2, text.replace('members = ["core"]', 'members = ["core", "functions"]'))
+    change_document(pull, uri, 2, text.replace('members = ["core"]', 'members = ["core", "functions"]'))
     after = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id))
     assert after.kind == "full" and list(after.items) == []
     assert not pull.diagnostic_versions, "nothing is pushed in pull mode"
@@ -213,9 +201,9 @@ async def test_pull_mode_refreshes_after_a_cross_file_change(pull: LanguageClien
     config = (app / "sst.config.ts").as_uri()
     report = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(config)))
     assert codes(report.items) == []
-    py_uri, _ = _open(pull, app / "functions" / "src" / "functions" / "api.py", "python")
+    py_uri, _ = open_document(pull, app / "functions" / "src" / "functions" / "api.py", "python")
     before = pull.diagnostic_refresh_count
-    _change(pull, py_uri, 2, "def other(event, context):\n    return 1\n")
+    change_document(pull, py_uri, 2, "def other(event, context):\n    return 1\n")
 
     await wait_until(pull, "refreshed", lambda: pull.diagnostic_refresh_count > before)
     report = await pull.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(config), previous_result_id=report.result_id))
