@@ -176,6 +176,22 @@ version = "0.1.0"
 source = { virtual = "." }
 """
 
+def _books_app(copy_files: str) -> dict[str, str]:
+    """A handler in packages/functions/src/ (era B: not where Lambda imports it) with this copyFiles."""
+    return {
+        "package.json": SST3,
+        "pyproject.toml": ROOT_WS.replace('members = ["functions"]', 'members = ["packages/functions"]'),
+        "packages/functions/pyproject.toml": FUNCTIONS + '\n[tool.hatch.build.targets.wheel]\npackages = ["src"]\n',
+        "packages/functions/src/books.py": HANDLER,
+        "sst.config.ts": config(f"""\
+            new sst.aws.Function("Books", {{
+              handler: "packages/functions/src/books.handler",
+              copyFiles: {copy_files},
+              runtime: "python3.12",
+            }});"""),
+    }
+
+
 CASES: dict[str, tuple[dict[str, str], list[tuple[str, str, int, str]]]] = {
     # 1. uv installs the locked commit of a git source: it deploys; it breaks at the next re-lock
     "sdk-git-source-pinned-by-lock": (
@@ -231,35 +247,9 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, str, int, str]]]] = {
         [],
     ),
     # `to` defaults to `from`: a single file lands at its own path
-    "copyfiles-file-without-to": (
-        {"package.json": SST3,
-         "pyproject.toml": ROOT_WS.replace('members = ["functions"]', 'members = ["packages/functions"]'),
-         "packages/functions/pyproject.toml": FUNCTIONS + '\n[tool.hatch.build.targets.wheel]\npackages = ["src"]\n',
-         "packages/functions/src/books.py": HANDLER,
-         "sst.config.ts": config("""\
-             new sst.aws.Function("Books", {
-               handler: "packages/functions/src/books.handler",
-               copyFiles: [{ from: "packages/functions/src/books.py" }],
-               runtime: "python3.12",
-             });"""),
-         },
-        [],
-    ),
+    "copyfiles-file-without-to": (_books_app('[{ from: "packages/functions/src/books.py" }]'), []),
     # copyFiles the analysis cannot evaluate: the mismatch is a warning, not an error
-    "copyfiles-unresolved": (
-        {"package.json": SST3,
-         "pyproject.toml": ROOT_WS.replace('members = ["functions"]', 'members = ["packages/functions"]'),
-         "packages/functions/pyproject.toml": FUNCTIONS + '\n[tool.hatch.build.targets.wheel]\npackages = ["src"]\n',
-         "packages/functions/src/books.py": HANDLER,
-         "sst.config.ts": config("""\
-             new sst.aws.Function("Books", {
-               handler: "packages/functions/src/books.handler",
-               copyFiles: filesFor("books"),
-               runtime: "python3.12",
-             });"""),
-         },
-        [("SST106", "sst.config.ts", 8, "warning")],
-    ),
+    "copyfiles-unresolved": (_books_app('filesFor("books")'), [("SST106", "sst.config.ts", 8, "warning")]),
     # 5. a handler constant imported under an alias, handed to bus.subscribe: SST builds it as Node
     "imported-handler-const": (
         {**APP,
