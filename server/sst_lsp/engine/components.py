@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .positions import Range
 from .typescript import Extractor, Pair, TsFile
-from .ts_syntax import node_text, string_lit, unwrap, walk
+from .ts_syntax import find, node_text, string_lit, unwrap
 
 # constructors whose arguments some rule inspects: sst.aws.<name>
 COMPONENT_NAMES = frozenset({"Cron", "CronV2", "Cluster", "Task"})
@@ -51,9 +51,7 @@ def _components(tf: TsFile) -> list[Component]:
     ex = tf.extractor
     tree = ex.tree
     prefixes = _aliases_of_sst(ex)
-    for node in walk(tree.root_node):
-        if node.type != "new_expression":
-            continue
+    for node in find(tree, tree.root_node, "new_expression"):
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             continue

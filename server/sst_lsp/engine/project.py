@@ -112,6 +112,8 @@ class DiskModel:
     _derived: dict = field(default_factory=dict, repr=False)
     _handlers: dict = field(default_factory=dict, repr=False)
     _handler_projects: dict = field(default_factory=dict, repr=False)
+    _kept: tuple = field(default=(), repr=False)  # see ``kept``
+    _kept_now: dict = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
         try:
@@ -124,6 +126,28 @@ class DiskModel:
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]
+
+    def kept(self, key, compute):
+        """A result kept across analyses that share this disk model, while its ``key`` (the facts it
+        was computed from) recurs; the results of keys an analysis did not ask for are dropped."""
+        now = self._kept_now
+        if key in now:
+            return now[key]
+        for generation in self._kept:
+            if key in generation:
+                value = generation[key]
+                break
+        else:
+            value = compute()
+        now[key] = value
+        return value
+
+    def next_analysis(self) -> None:
+        """Start of an analysis over this disk model: keep what the last two used (typing a
+        character and taking it away returns to the facts of the analysis before last)."""
+        if self._kept_now:
+            self._kept = (self._kept_now, *self._kept[:1])
+            self._kept_now = {}
 
     def pyproject(self, path: Path) -> PyProject | None:
         cache = self._pyprojects
@@ -420,6 +444,7 @@ class Project:
     def __post_init__(self):
         if self.disk is None:
             self.disk = DiskModel(self.root, self.config, self.fs, self.era_override, self.editor_version)
+        self.disk.next_analysis()
         self._ts: dict = {}
         self._once: dict = {}
 
@@ -699,16 +724,25 @@ class Project:
 # every keystroke, but only the edited file's text changes).
 _parse_toml = lru_cache(maxsize=4096)(TomlDocument.parse)
 _read_module = lru_cache(maxsize=4096)(read_module)
-_TS_CACHE: dict = {}
+_TS_CACHE: dict = {}  # path -> [(text, TsFile)], the most recent first
+_TS_VERSIONS = 3  # a few versions per file: typing a character and taking it away hits the cache
 
 
 def _analyse_ts(path: Path, text: str, tree=None):
-    key = (path, text)
-    hit = _TS_CACHE.get(key)
-    if hit is None:
-        if len(_TS_CACHE) > 512:
-            _TS_CACHE.clear()
-        hit = _TS_CACHE[key] = typescript.analyse(path, text, tree)
+    """The file's analysis, kept for its last few texts only: an editor sends a new text on every
+    keystroke, and every analysis kept holds a syntax tree (more memory, and longer collections)."""
+    versions = _TS_CACHE.setdefault(path, [])
+    for i, (known, hit) in enumerate(versions):
+        if known == text:
+            if i:
+                versions.insert(0, versions.pop(i))
+            return hit
+    if len(_TS_CACHE) > 4096:
+        _TS_CACHE.clear()
+        versions = _TS_CACHE.setdefault(path, [])
+    hit = typescript.analyse(path, text, tree, previous=versions[0][1] if versions else None)
+    versions.insert(0, (text, hit))
+    del versions[_TS_VERSIONS:]
     return hit
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .positions import Range
-from .ts_syntax import line_indent, node_text, prop_name, string_lit, walk
+from .ts_syntax import find, line_indent, node_text, prop_name, string_lit, walk
 from .typescript import TsFile
 
 
@@ -48,9 +48,7 @@ def raw_lambdas(tf: TsFile) -> list[RawLambda]:
 def _raw_lambdas(tf: TsFile) -> list[RawLambda]:
     ex = tf.extractor
     out: list[RawLambda] = []
-    for node in walk(ex.tree.root_node):
-        if node.type != "new_expression":
-            continue
+    for node in find(ex.tree, ex.tree.root_node, "new_expression"):
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             continue
@@ -119,9 +117,7 @@ def _vpc_subnets(tf: TsFile) -> list[VpcSubnets]:
             if key == "subnets" and p.file is None:
                 out.append(VpcSubnets(tf.path, p.key_range, fd.kind, p.key_range == p.value_range))
     ex = tf.extractor
-    for node in walk(ex.tree.root_node):
-        if node.type != "call_expression":
-            continue
+    for node in find(ex.tree, ex.tree.root_node, "call_expression"):
         fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
         if fn is None or args is None or node_text(fn, ex.src) != "$transform" or len(args.named_children) < 2:
             continue

@@ -6,6 +6,7 @@ Positions come out as LSP positions (``LineIndex``); string values are unescaped
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from .positions import LineIndex, Position, Range
@@ -68,6 +69,27 @@ def prop_name(key, src: bytes) -> str | None:
     if key.type == "string":
         return node_text(key, src)[1:-1]
     return None
+
+
+@lru_cache(maxsize=None)
+def _query(language, types: tuple):
+    from tree_sitter import Query, QueryCursor
+
+    return QueryCursor(Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node"))
+
+
+def find(tree, node, *types: str) -> list:
+    """The nodes of these types under ``node`` of ``tree`` (itself included), in document order.
+
+    Matched by a tree-sitter query, in C: a Python walk of a 2,000-line file visits ~14,000 nodes
+    to keep a few hundred."""
+    found = _query(tree.language, types).captures(node).get("node", [])
+    return sorted(found, key=_preorder)
+
+
+def _preorder(node):
+    # an ancestor starts where its first descendant does, and ends later: it comes first
+    return (node.start_byte, -node.end_byte)
 
 
 def walk(node) -> Iterator:

@@ -7,12 +7,12 @@ Parsed with tree-sitter (incrementally when an editor sends changes). The result
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from .positions import LineIndex, Position, Range, parse_text
-from .ts_syntax import StringLit, line_indent, node_text, prop_name, string_lit, unwrap, walk
+from .ts_syntax import StringLit, find, line_indent, node_text, prop_name, string_lit, unwrap, walk
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -170,7 +170,15 @@ class NameRef:
 
 
 class Extractor:
-    def __init__(self, path: Path, text: str, tree):
+    """Reads one file's tree in two passes: the names it binds, then the definitions.
+
+    ``previous`` (the extraction of an earlier text of the same file) lets an edit cost what it
+    changed: an arguments object whose bytes, position and line prefix are the same, read in the
+    names bound the same way (every name its reading looked up), gives the same ``FunctionDef``:
+    it is copied, not read again.
+    """
+
+    def __init__(self, path: Path, text: str, tree, previous: "Extractor | None" = None):
         self.path = path
         self.text = text
         self.src = text.encode("utf-8")
@@ -187,10 +195,15 @@ class Extractor:
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
         self.seen_objects: set[int] = set()
         self.out.extractor = self
+        self.previous = previous
+        self.memo: dict = {}  # function_from_object's results: key -> (names read and their bindings, result)
+        self._reads: set | None = None  # names looked up while reading one arguments object
+        self._bindings: dict = {}
+        self.reused = 0  # how many came from ``previous`` (for tests and benchmarks)
 
     # -- pass 1: names ------------------------------------------------------------------
     def collect_names(self) -> None:
-        for node in walk(self.tree.root_node):
+        for node in find(self.tree, self.tree.root_node, "variable_declarator", "import_statement", "export_statement", "identifier", "shorthand_property_identifier"):
             t = node.type
             if t == "variable_declarator":
                 name = node.child_by_field_name("name")
@@ -324,6 +337,8 @@ class Extractor:
                 continue
             if t in ("identifier", "shorthand_property_identifier"):
                 name = node.name if isinstance(node, NameRef) else node_text(node, self.src)
+                if self._reads is not None:
+                    self._reads.add(name)
                 if name in self.consts:
                     node = unwrap(self.consts[name])
                     continue
@@ -445,7 +460,7 @@ class Extractor:
     # -- pass 2: definitions --------------------------------------------------------------
     def extract(self) -> TsFile:
         self.collect_names()
-        for node in walk(self.tree.root_node):
+        for node in find(self.tree, self.tree.root_node, "call_expression", "new_expression", "object"):
             t = node.type
             if t == "call_expression":
                 self._call(node)
@@ -453,7 +468,30 @@ class Extractor:
                 self._new(node)
             elif t == "object":
                 self._object(node)
+        self.previous = None  # keep no chain of old extractions alive
         return self.out
+
+    def _node_key(self, node) -> tuple:
+        """What a node's reading depends on besides the names: its bytes and where they sit,
+        with the text before it on its first line (positions are UTF-16 columns)."""
+        line_start = self.src.rfind(b"\n", 0, node.start_byte) + 1
+        return (node.start_byte, node.start_point[0], self.src[line_start:node.end_byte])
+
+    def binding(self, name: str):
+        """What pass 1 bound ``name`` to, as a comparable key (computed once per extraction)."""
+        found = self._bindings.get(name)
+        if found is None:
+            if name in self.consts:
+                found = ("const", self._node_key(self.consts[name]))
+            elif name in self.members:
+                base, key = self.members[name]
+                found = ("member", self._node_key(base) if not isinstance(base, (Ref, NameRef)) else repr(base), key)
+            elif name in self.import_names:
+                found = ("import", self.import_names[name])
+            else:
+                found = ("free",)
+            self._bindings[name] = found
+        return found
 
     def _call(self, node) -> None:
         fn = node.child_by_field_name("function")
@@ -742,7 +780,7 @@ class Extractor:
         if context in ("none", "exported"):
             return  # never handed to a component here (an importing file may hand it over)
         self.seen_objects.add(obj.id)
-        fd = self.function_from_object(obj, kind or self._kind_of(obj), self._enclosing_transforms(obj) if transforms is None else transforms)
+        fd = self._function_from_object_memo(obj, kind or self._kind_of(obj), self._enclosing_transforms(obj) if transforms is None else transforms)
         if context == "uncertain":
             fd.unknowns.append(Unknown("context", self._context_text(obj)))
         self.out.functions.append(fd)
@@ -757,6 +795,21 @@ class Extractor:
             if fn is not None:
                 return f"these arguments are passed to {node_text(fn, self.src)}(…), which the analysis does not follow into an SST component"
         return "these arguments are built where the analysis cannot see whether they reach an SST component"
+
+    def _function_from_object_memo(self, obj, kind: str, transforms: list) -> FunctionDef:
+        key = (self._node_key(obj), kind, tuple(transforms))
+        entry = self.previous.memo.get(key) if self.previous is not None else None
+        if entry is not None and all(self.binding(n) == b for n, b in entry[0]):
+            self.reused += 1
+        else:
+            outer, self._reads = self._reads, set()
+            try:
+                fd = self.function_from_object(obj, kind, transforms)
+                entry = (tuple((n, self.binding(n)) for n in sorted(self._reads)), fd)
+            finally:
+                self._reads = outer
+        self.memo[key] = entry
+        return copy_function(entry[1])
 
     def function_from_object(self, obj, kind: str, transforms: list) -> FunctionDef:
         """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""
@@ -869,6 +922,11 @@ class Extractor:
         )
 
 
+def copy_function(fd: FunctionDef) -> FunctionDef:
+    """A copy whose lists and dicts can be changed without touching ``fd``."""
+    return replace(fd, pairs=dict(fd.pairs), unknowns=list(fd.unknowns), pending=list(fd.pending), transforms=list(fd.transforms))
+
+
 def apply_runtime(fd: FunctionDef) -> None:
     """Set ``fd.runtime`` (and where it is written) from its ``runtime`` argument."""
     rt = fd.pairs.get("runtime")
@@ -895,8 +953,10 @@ def parse(text: str, old_tree=None, parser=None):
     return parser.parse(src, old_tree) if old_tree is not None else parser.parse(src)
 
 
-def analyse(path: Path, text: str, tree=None) -> TsFile:
-    """Extract what SST will see in one TypeScript file."""
+def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) -> TsFile:
+    """Extract what SST will see in one TypeScript file (``previous``: an earlier text's result,
+    whose unchanged arguments objects are reused)."""
     if tree is None:
         tree = parse(text)
-    return Extractor(path, text, tree).extract()
+    before = previous.extractor if previous is not None else None
+    return Extractor(path, text, tree, before if isinstance(before, Extractor) else None).extract()

@@ -37,6 +37,7 @@ class Rule:
     severity_label: str | None = None  # when a rule reports different severities per case
     relies_on: frozenset = frozenset()  # function arguments its verdict depends on (see lowered)
     reads_typescript: bool = True  # False: depends on the disk model only (its results are kept while only TypeScript changes)
+    scope: str = "files"  # what of the TypeScript it reads: see ``rule``
 
     @property
     def severity_text(self) -> str:
@@ -85,15 +86,29 @@ def rule(
     severity_label: str | None = None,
     relies_on=(),
     reads_typescript: bool = True,
+    scope: str = "files",
 ):
     """Register a rule. ``relies_on``: the function arguments (``runtime``, ``copyFiles``, …) whose
     absence or value its verdict depends on; a violation ``about`` a function whose arguments the
-    analysis could not fully see is then lowered (see ``lowered``)."""
+    analysis could not fully see is then lowered (see ``lowered``).
+
+    ``scope`` says what of the TypeScript a rule reads, so that its results can be kept while
+    what it reads is unchanged (with the same disk model):
+
+    - ``"function"``: each function on its own (its findings about one function never depend on
+      another); rerun only for the functions whose facts changed;
+    - ``"functions"``: the functions' facts together (it compares functions, or reports a file
+      once for all of them); rerun when any function's facts change;
+    - ``"files"``: the TypeScript files themselves (their text, components other than functions);
+      rerun on every analysis.
+    """
+    if scope not in ("function", "functions", "files"):
+        raise ValueError(f"unknown scope {scope!r}")
 
     def register(fn):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on), reads_typescript)
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on), reads_typescript, scope)
         return fn
 
     return register
@@ -132,6 +147,82 @@ def load_all() -> dict[str, Rule]:
     return dict(_LOADED)
 
 
+class Facts:
+    """A hashable stand-in for what rules may read of one function (or of all of them)."""
+
+    __slots__ = ("value", "_hash")
+
+    def __init__(self, value: tuple):
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Facts) and self._hash == other._hash and self.value == other.value
+
+
+@dataclass
+class FunctionFacts:
+    each: list  # (FunctionDef, Facts), in the order of ``project.functions``
+    together: Facts
+
+
+def function_facts(project: Project) -> FunctionFacts:
+    """Every function's facts, once per analysis: the ``FunctionDef``'s fields (positions included),
+    the values read lazily from the syntax (``copyFiles``, ``environment``), and the transforms
+    that apply to every function."""
+
+    def compute() -> FunctionFacts:
+        app = tuple(project.function_transforms)
+        each = []
+        for fd in project.functions:
+            lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
+            facts = Facts((fd_fields(fd), lazy, app))
+            # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
+            each.append((fd, project.disk.kept(("facts", facts), lambda facts=facts: facts)))
+        together = Facts(tuple(f for _, f in each))
+        return FunctionFacts(each, project.disk.kept(("facts", together), lambda: together))
+
+    return project.once("function-facts", compute)
+
+
+LAZY_ARGUMENTS = ("copyFiles", "environment")  # evaluated from the syntax when a rule asks (Project.argument_value)
+
+
+def fd_fields(fd) -> tuple:
+    return (
+        fd.file, fd.kind, fd.handler, fd.handler_range, fd.handler_lit, fd.unresolved, fd.runtime, fd.runtime_range,
+        fd.runtime_source, tuple(fd.pairs.items()), fd.object_range, fd.runtime_insert, fd.indent, tuple(fd.transforms),
+        fd.lit_file, tuple(fd.unknowns), tuple(fd.pending), fd.runtime_unresolved, fd.use_file, fd.use_range,
+    )  # fmt: skip
+
+
+class OneFunction:
+    """The project as a rule of scope ``"function"`` sees it when asked about one function."""
+
+    def __init__(self, project: Project, fd, pfs: list):
+        self._project = project
+        self.functions = [fd]
+        self.python_functions = pfs
+
+    def __getattr__(self, name):
+        return getattr(self._project, name)
+
+
+def function_results(project: Project, r: Rule) -> list[Violation]:
+    """A rule of scope ``"function"``, run for the functions whose facts changed; the others' results are kept."""
+    facts = function_facts(project)
+    by_fd: dict = {}
+    for pf in project.python_functions:
+        by_fd.setdefault(id(pf.fd), []).append(pf)
+    out: list[Violation] = []
+    for fd, f in facts.each:
+        out.extend(project.disk.kept(("rule", r.code, f), lambda fd=fd: list(r.check(OneFunction(project, fd, by_fd.get(id(fd), []))))))
+    return out
+
+
 @dataclass
 class RunResult:
     violations: list[Violation]
@@ -158,10 +249,15 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             continue
         ran.add(code)
         try:
-            if r.reads_typescript:
-                found = list(r.check(project))
-            else:  # the same disk model gives the same result: computed once, copied out
+            if not r.reads_typescript:  # the same disk model gives the same result: computed once, copied out
                 found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)))]
+            elif r.scope == "function":
+                found = [replace(v) for v in function_results(project, r)]
+            elif r.scope == "functions":
+                key = ("rule", code, function_facts(project).together)
+                found = [replace(v) for v in project.disk.kept(key, lambda r=r: list(r.check(project)))]
+            else:
+                found = list(r.check(project))
             for v in found:
                 if v.severity is None:
                     v.severity = r.severity

@@ -59,7 +59,7 @@ def _drop_one(longer: list[str], shorter: list[str]) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
-@rule("SST102", "handler-file-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, relies_on=('bundle',))
+@rule("SST102", "handler-file-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, relies_on=('bundle',), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd

@@ -37,7 +37,7 @@ from ._util import function_range
 from .registry import rule
 
 
-@rule("SST103", "handler-function-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, relies_on=('bundle',))
+@rule("SST103", "handler-function-not-found", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, relies_on=('bundle',), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd

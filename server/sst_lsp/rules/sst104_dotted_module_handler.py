@@ -33,7 +33,7 @@ from ._util import handler_not_found_text
 from .registry import rule
 
 
-@rule("SST104", "dotted-module-handler", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('bundle',))
+@rule("SST104", "dotted-module-handler", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('bundle',), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd

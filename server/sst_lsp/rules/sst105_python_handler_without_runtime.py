@@ -46,7 +46,7 @@ def proposed_runtime(project, pf) -> tuple[str, Safety, str]:
     return f"python{newest_accepted(project.era_info.version, admitted)}", Safety.UNSAFE, "the detected SST version"
 
 
-@rule("SST105", "python-handler-without-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('runtime',))
+@rule("SST105", "python-handler-without-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.SAFE, relies_on=('runtime',), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd

@@ -69,7 +69,7 @@ def _reason(project, pf, name: str) -> str:
     return f"src-layout code must sit in {rel_dir}/src/{norm}/"
 
 
-@rule("SST106", "handler-package-mismatch", Severity.ERROR, eras={Era.B}, fix=Safety.UNSAFE, relies_on=('bundle', 'copyFiles'))
+@rule("SST106", "handler-package-mismatch", Severity.ERROR, eras={Era.B}, fix=Safety.UNSAFE, relies_on=('bundle', 'copyFiles'), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd, pp = pf.target, pf.fd, pf.project

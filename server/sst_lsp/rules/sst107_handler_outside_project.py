@@ -42,7 +42,7 @@ from ..engine.model import Severity, Violation
 from .registry import rule
 
 
-@rule("SST107", "handler-outside-project", Severity.ERROR, eras=ALL_ERAS, relies_on=('bundle',))
+@rule("SST107", "handler-outside-project", Severity.ERROR, eras=ALL_ERAS, relies_on=('bundle',), scope="function")
 def check(project):
     for pf in project.python_functions:
         t, fd = pf.target, pf.fd

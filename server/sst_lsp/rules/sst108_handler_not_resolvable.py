@@ -45,7 +45,7 @@ from .registry import rule
 OTHER_RUNTIME = re.compile(r"^(nodejs|go|rust|provided|java|dotnet|ruby|bun)")
 
 
-@rule("SST108", "handler-not-resolvable", Severity.INFO, eras=ALL_ERAS, enabled=False)
+@rule("SST108", "handler-not-resolvable", Severity.INFO, eras=ALL_ERAS, enabled=False, scope="function")
 def check(project):
     for fd in project.functions:
         if fd.handler is not None or not fd.unresolved:

@@ -53,7 +53,7 @@ def error_range(text: str, problem) -> Range:
     return index.range_of_offsets(base + col, base + end)
 
 
-@rule("SST109", "handler-syntax-error", Severity.ERROR, eras=ALL_ERAS, severity_label="error / warning")
+@rule("SST109", "handler-syntax-error", Severity.ERROR, eras=ALL_ERAS, severity_label="error / warning", scope="functions")
 def check(project):
     in_file: dict[tuple, Violation] = {}
     on_handler: dict[tuple, Violation] = {}

@@ -110,7 +110,7 @@ def _looks_callable(signature: str) -> bool:
     return problem(sig) is None
 
 
-@rule("SST112", "handler-signature-mismatch", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning")
+@rule("SST112", "handler-signature-mismatch", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
     seen: set = set()
     for pf in project.python_functions:

@@ -48,7 +48,7 @@ def _member_named(project, normalized: str | None) -> bool:
     return bool(normalized) and normalized in member_projects(project)
 
 
-@rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE, relies_on=('bundle',))
+@rule("SST202", "not-a-workspace-member", Severity.ERROR, eras={Era.B, Era.C}, fix=Safety.SAFE, relies_on=('bundle',), scope="functions")
 def check(project):
     root_pp = project.root_pyproject
     if root_pp is None or not root_pp.ok:

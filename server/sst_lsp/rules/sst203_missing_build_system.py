@@ -56,7 +56,7 @@ def _buildable_member(project) -> bool:
     return any(pp.has_build_system for pp in member_projects(project).values())
 
 
-@rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE, relies_on=('bundle', 'copyFiles'))
+@rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE, relies_on=('bundle', 'copyFiles'), scope="functions")
 def check(project):
     reported: set = set()
     for pf in project.python_functions:

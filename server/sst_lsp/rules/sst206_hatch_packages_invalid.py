@@ -80,7 +80,7 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
     return out
 
 
-@rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info")
+@rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info", scope="functions")
 def check(project):
     handler_projects = {pf.project.path for pf in project.python_functions if pf.project is not None}
     for path in project.toml_paths:

@@ -96,7 +96,7 @@ def _imported(project, functions, req, venvs) -> tuple | None:
     return None
 
 
-@rule("SST209", "requirements-txt-ignored", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info")
+@rule("SST209", "requirements-txt-ignored", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="functions")
 def check(project):
     by_project: dict = {}
     for pf in project.python_functions:

@@ -112,7 +112,7 @@ def _projects(project) -> list:
     return list(out)
 
 
-@rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE)
+@rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, scope="functions")
 def check(project):
     for pp in _projects(project):
         if not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name):

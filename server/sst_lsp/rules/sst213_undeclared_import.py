@@ -100,7 +100,7 @@ def _where_words(context: int) -> str:
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info")
+@rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="functions")
 def check(project):
     reported: dict[tuple, Violation] = {}
     for pf in project.python_functions:

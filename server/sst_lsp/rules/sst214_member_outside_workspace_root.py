@@ -50,7 +50,7 @@ def outside(pattern: str) -> bool:
     return os.path.normpath(p).replace("\\", "/").split("/")[0] == ".."
 
 
-@rule("SST214", "member-outside-workspace-root", Severity.ERROR, eras={Era.C})
+@rule("SST214", "member-outside-workspace-root", Severity.ERROR, eras={Era.C}, scope="functions")
 def check(project):
     seen: set = set()
     for pf in project.python_functions:

@@ -78,7 +78,7 @@ def _imports_sst(project, pp) -> bool:
     return False
 
 
-@rule("SST215", "broken-sdk-release", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning")
+@rule("SST215", "broken-sdk-release", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
     projects = dict(member_projects(project))
     if project.root_pyproject is not None and project.root_pyproject.ok and project.root_pyproject.normalized:

@@ -74,7 +74,7 @@ def dockerfile_places(project, pf) -> list:
     return [p / "Dockerfile" for p in dict.fromkeys(places)]
 
 
-@rule("SST403", "container-python-version", Severity.WARNING, eras=ALL_ERAS)
+@rule("SST403", "container-python-version", Severity.WARNING, eras=ALL_ERAS, scope="functions")
 def check(project):
     seen: set = set()
     for pf in project.python_functions:

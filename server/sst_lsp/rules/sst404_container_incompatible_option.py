@@ -48,7 +48,7 @@ def _empty(pair) -> bool:
     return pair.value_text.replace(" ", "") in ("[]", "undefined")
 
 
-@rule("SST404", "container-incompatible-option", Severity.ERROR, eras=ALL_ERAS, severity_label="error / warning")
+@rule("SST404", "container-incompatible-option", Severity.ERROR, eras=ALL_ERAS, severity_label="error / warning", scope="functions")
 def check(project):
     seen: set = set()
     for pf in project.python_functions:

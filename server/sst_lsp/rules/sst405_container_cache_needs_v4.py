@@ -36,7 +36,7 @@ from .registry import rule
 CACHE_SINCE = Version("4.1.1")
 
 
-@rule("SST405", "container-cache-needs-v4", Severity.ERROR, eras={Era.A, Era.B})
+@rule("SST405", "container-cache-needs-v4", Severity.ERROR, eras={Era.A, Era.B}, scope="functions")
 def check(project):
     version = project.era_info.version
     if version is None or version >= CACHE_SINCE:
