@@ -543,3 +543,62 @@ def test_self_referencing_objects_end():
     )
     (fd,) = [f for f in ts(text).functions if f.kind == "sst.aws.Function"]
     assert fd.handler == "functions/a.handler" and fd.runtime == "python3.12"
+
+
+# -- reuse of an earlier extraction ----------------------------------------------------------------
+
+REUSE_SOURCE = """const shared = { runtime: "python3.12" };
+export default $config({
+  async run() {
+    new sst.aws.Function("A", { handler: "a/api.handler", ...shared });
+    new sst.aws.Function("B", { handler: "b/api.handler", runtime: "python3.11" });
+    new sst.aws.Function("C", { handler: "c/api.handler", runtime: "python3.11" });
+    // end
+  },
+});
+"""
+
+
+def _facts(tf) -> list[tuple]:
+    return [(f.handler, f.runtime, f.handler_range, f.object_range, sorted(f.pairs)) for f in tf.functions]
+
+
+def _reuse(before: str, after: str) -> tuple[int, object]:
+    first = analyse(Path("/app/sst.config.ts"), before)
+    second = analyse(Path("/app/sst.config.ts"), after, previous=first)
+    fresh = analyse(Path("/app/sst.config.ts"), after)
+    assert _facts(second) == _facts(fresh)
+    return second.extractor.reused, second
+
+
+def test_an_edit_after_every_function_reuses_all_of_them():
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace("// end", "// the end"))
+    assert reused == 3 and len(tf.functions) == 3
+
+
+def test_an_edit_inside_one_function_reads_it_and_the_ones_it_moved():
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'))
+    assert reused == 1  # A is before the edit; B changed; C's bytes moved
+    assert [f.handler for f in tf.functions] == ["a/api.handler", "b/apix.handler", "c/api.handler"]
+
+
+def test_a_changed_const_is_seen_by_the_function_that_spreads_it():
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('runtime: "python3.12" }', 'runtime: "python3.13" }'))
+    assert tf.functions[0].runtime == "python3.13"
+    assert reused == 2  # B and C do not read `shared`, and their bytes did not move
+
+
+def test_a_name_bound_differently_is_read_again():
+    before = REUSE_SOURCE.replace("// end", "")
+    after = before.replace('const shared = { runtime: "python3.12" };', 'const shared = { runtime: "python3.12" }, other = 1;')
+    reused, tf = _reuse(before, after)
+    assert tf.functions[0].runtime == "python3.12"
+    # same bytes after the edit line, but every object moved: nothing is reused, nothing is wrong
+    assert reused == 0
+
+
+def test_a_character_of_another_width_before_an_object_on_its_line_changes_its_columns():
+    before = 'new sst.aws.Function("ab", { handler: "a/api.handler", runtime: "python3.11" });\n'
+    # "é" has the bytes of "ab" (the object does not move) but is one UTF-16 unit, not two
+    reused, tf = _reuse(before, before.replace('"ab"', '"é"'))
+    assert reused == 0 and tf.functions[0].handler_range.start.character == before.index("a/api") - 1

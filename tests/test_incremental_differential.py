@@ -16,6 +16,7 @@ import pytest
 from helpers import BROKEN_APP, FIXTURES, copy_app
 from sst_lsp.engine.documents import OpenDocument
 from sst_lsp.engine.positions import LineIndex, Range
+from sst_lsp.engine import project as project_module
 from sst_lsp.engine.project import CONFIG_NAME
 from sst_lsp.session import EditorSession
 
@@ -42,6 +43,9 @@ SNIPPETS = [
     'copyFiles: [{ from: "functions" }], ',
     "x",
     '"',
+    'const handler = "functions/src/functions/api.handler";\n',
+    "const defaults = { runtime: \"python3.11\" };\n",
+    "é",
 ]
 TOML_SNIPPETS = ['"functions", ', "\n", "[build-system]\n", "#", '"', "members = []\n", "x"]
 
@@ -66,12 +70,19 @@ def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Ra
 
 
 def _fresh(app: Path, docs: dict[Path, OpenDocument]) -> list[tuple]:
+    """A fresh analysis: new documents, a new session, and no extraction kept from before."""
     session = EditorSession(workspace_root=app)
     for path, doc in docs.items():
         copy = OpenDocument(path, doc.text, doc.version)
         copy.parse_full()
         session.docs[path] = copy
-    return _key(session.analyse(app).current)
+    kept = dict(project_module._TS_CACHE)
+    project_module._TS_CACHE.clear()
+    try:
+        return _key(session.analyse(app).current)
+    finally:
+        project_module._TS_CACHE.clear()
+        project_module._TS_CACHE.update(kept)
 
 
 def _editable(app: Path) -> list[Path]:
@@ -101,3 +112,49 @@ def test_incremental_equals_fresh(chunk, tmp_path):
             incremental = _key(session.analyse(app).current)
             fresh = _fresh(app, docs)
             assert incremental == fresh, f"{source.name}, sequence {n}, step {step}: {path.name} edited with {edits!r}"
+
+
+def test_rule_results_are_kept_for_functions_whose_facts_did_not_change(tmp_path, monkeypatch):
+    """A rule of scope "function" runs again only for the function an edit changed; one of scope
+    "functions" only when some function changed; the diagnostics are those of a fresh analysis."""
+    from dataclasses import replace
+
+    from sst_lsp.rules import registry
+
+    app = copy_app(BROKEN_APP, tmp_path / "app")
+    calls: dict[str, list] = {"SST102": [], "SST213": []}
+    rules = registry.load_all()
+    for code in calls:
+        original = rules[code].check
+
+        def counted(project, original=original, code=code):
+            calls[code].append([fd.handler for fd in project.functions])
+            return original(project)
+
+        monkeypatch.setitem(registry._LOADED, code, replace(rules[code], check=counted))
+    assert rules["SST102"].scope == "function" and rules["SST213"].scope == "functions"
+    session = EditorSession(workspace_root=app)
+    config = app / CONFIG_NAME
+    doc = OpenDocument(config, config.read_text(encoding="utf-8"), 1)
+    doc.parse_full()
+    session.docs[config] = doc
+    session.analyse(app)
+    functions = len(calls["SST102"])
+    assert functions >= 2 and len(calls["SST213"]) == 1
+
+    def edit(old: str, new: str) -> tuple[dict, list[tuple]]:
+        for v in calls.values():
+            v.clear()
+        offset = doc.text.rindex(old)
+        index = LineIndex(doc.text)
+        doc.apply_changes([(Range(index.position_of_offset(offset), index.position_of_offset(offset + len(old))), new)], doc.version + 1)
+        incremental = _key(session.analyse(app).current)
+        ran = {code: list(v) for code, v in calls.items()}
+        assert incremental == _fresh(app, {config: doc})
+        return ran, incremental
+
+    ran, _ = edit("});", "}); // a comment after every function")
+    assert ran == {"SST102": [], "SST213": []}  # nothing any function is made of changed
+    ran, _ = edit('health.handler"', 'healt.handler"')
+    assert ran["SST102"] == [["functions/src/functions/healt.handler"]]  # that function only
+    assert len(ran["SST213"]) == 1
