@@ -177,19 +177,16 @@ class SstLanguageServer(LanguageServer):
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"checked {len(roots)} SST app(s)"))
 
 
-GC_THRESHOLDS = (50_000, 50, 100)
-
-
 def settle_memory() -> None:
     """After start-up: what the first scan built (modules, rule tables, the workspace's models)
-    stays, so it leaves the collector's view; younger objects are collected less often.
+    is moved out of the collector's view, so a full collection no longer scans it.
 
-    Python's default (700 allocations per young collection) makes an analysis that allocates a
-    few hundred thousand objects stop for full collections of the whole heap: tenths of a second,
-    at random keystrokes. Cycles are still collected, in fewer and smaller passes."""
+    Before this, a full collection (triggered by an analysis that allocates a few hundred
+    thousand objects) stopped the server for tenths of a second at random keystrokes. Raising
+    the young-generation thresholds was tried and made it worse after pyproject.toml edits
+    (fewer but much larger collections)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def build_server() -> SstLanguageServer:
