@@ -96,6 +96,7 @@ class EditorSession:
             project = previous[1].successor(fs, trees)  # only TypeScript changed since
         else:
             project = Project(root, root / CONFIG_NAME, fs, ts_trees=trees, editor_version=editor_version)
+            project.disk.keeps_results = True
         self._last_projects[root] = (state, project)
         return project
 

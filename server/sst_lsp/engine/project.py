@@ -112,7 +112,8 @@ class DiskModel:
     _derived: dict = field(default_factory=dict, repr=False)
     _handlers: dict = field(default_factory=dict, repr=False)
     _handler_projects: dict = field(default_factory=dict, repr=False)
-    _kept: tuple = field(default=(), repr=False)  # see ``kept``
+    keeps_results: bool = False  # an editor session analyses again: results are kept (see ``kept``)
+    _kept: tuple = field(default=(), repr=False)
     _kept_now: dict = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:

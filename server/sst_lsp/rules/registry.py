@@ -251,6 +251,8 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
         try:
             if not r.reads_typescript:  # the same disk model gives the same result: computed once, copied out
                 found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)))]
+            elif not project.disk.keeps_results:  # one analysis (check): nothing to keep results for
+                found = list(r.check(project))
             elif r.scope == "function":
                 found = [replace(v) for v in function_results(project, r)]
             elif r.scope == "functions":
