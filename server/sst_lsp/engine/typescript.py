@@ -958,5 +958,4 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
     whose unchanged arguments objects are reused)."""
     if tree is None:
         tree = parse(text)
-    before = previous.extractor if previous is not None else None
-    return Extractor(path, text, tree, before if isinstance(before, Extractor) else None).extract()
+    return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()

@@ -36,8 +36,7 @@ class Rule:
     enabled_by_default: bool = True
     severity_label: str | None = None  # when a rule reports different severities per case
     relies_on: frozenset = frozenset()  # function arguments its verdict depends on (see lowered)
-    reads_typescript: bool = True  # False: depends on the disk model only (its results are kept while only TypeScript changes)
-    scope: str = "files"  # what of the TypeScript it reads: see ``rule``
+    scope: str = "files"  # what it reads besides the disk model: see ``rule``
 
     @property
     def severity_text(self) -> str:
@@ -85,16 +84,17 @@ def rule(
     enabled: bool = True,
     severity_label: str | None = None,
     relies_on=(),
-    reads_typescript: bool = True,
     scope: str = "files",
 ):
     """Register a rule. ``relies_on``: the function arguments (``runtime``, ``copyFiles``, …) whose
     absence or value its verdict depends on; a violation ``about`` a function whose arguments the
     analysis could not fully see is then lowered (see ``lowered``).
 
-    ``scope`` says what of the TypeScript a rule reads, so that its results can be kept while
-    what it reads is unchanged (with the same disk model):
+    ``scope`` says what a rule reads besides the disk model, so that its results can be kept
+    while what it reads is unchanged (with the same disk model):
 
+    - ``"disk"``: nothing else (no TypeScript); computed once per disk model, and kept while only
+      TypeScript changes;
     - ``"function"``: each function on its own (its findings about one function never depend on
       another); rerun only for the functions whose facts changed;
     - ``"functions"``: the functions' facts together (it compares functions, or reports a file
@@ -102,13 +102,13 @@ def rule(
     - ``"files"``: the TypeScript files themselves (their text, components other than functions);
       rerun on every analysis.
     """
-    if scope not in ("function", "functions", "files"):
+    if scope not in ("disk", "function", "functions", "files"):
         raise ValueError(f"unknown scope {scope!r}")
 
     def register(fn):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on), reads_typescript, scope)
+        RULES[code] = Rule(code, name, severity, frozenset(eras), fix, fn, fn.__module__, enabled, severity_label, frozenset(relies_on), scope)
         return fn
 
     return register
@@ -165,7 +165,7 @@ class Facts:
 
 @dataclass
 class FunctionFacts:
-    each: list  # (FunctionDef, Facts), in the order of ``project.functions``
+    each: list  # (FunctionDef, Facts, its PythonFunctions), in the order of ``project.functions``
     together: Facts
 
 
@@ -176,13 +176,16 @@ def function_facts(project: Project) -> FunctionFacts:
 
     def compute() -> FunctionFacts:
         app = tuple(project.function_transforms)
+        python: dict = {}
+        for pf in project.python_functions:
+            python.setdefault(id(pf.fd), []).append(pf)
         each = []
         for fd in project.functions:
             lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
             facts = Facts((fd_fields(fd), lazy, app))
             # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
-            each.append((fd, project.disk.kept(("facts", facts), lambda facts=facts: facts)))
-        together = Facts(tuple(f for _, f in each))
+            each.append((fd, project.disk.kept(("facts", facts), lambda facts=facts: facts), python.get(id(fd), [])))
+        together = Facts(tuple(f for _, f, _ in each))
         return FunctionFacts(each, project.disk.kept(("facts", together), lambda: together))
 
     return project.once("function-facts", compute)
@@ -213,13 +216,9 @@ class OneFunction:
 
 def function_results(project: Project, r: Rule) -> list[Violation]:
     """A rule of scope ``"function"``, run for the functions whose facts changed; the others' results are kept."""
-    facts = function_facts(project)
-    by_fd: dict = {}
-    for pf in project.python_functions:
-        by_fd.setdefault(id(pf.fd), []).append(pf)
     out: list[Violation] = []
-    for fd, f in facts.each:
-        out.extend(project.disk.kept(("rule", r.code, f), lambda fd=fd: list(r.check(OneFunction(project, fd, by_fd.get(id(fd), []))))))
+    for fd, f, pfs in function_facts(project).each:
+        out.extend(project.disk.kept(("rule", r.code, f), lambda fd=fd, pfs=pfs: list(r.check(OneFunction(project, fd, pfs)))))
     return out
 
 
@@ -249,17 +248,15 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             continue
         ran.add(code)
         try:
-            if not r.reads_typescript:  # the same disk model gives the same result: computed once, copied out
+            if r.scope == "disk":  # the same disk model gives the same result: computed once, copied out
                 found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)))]
-            elif not project.disk.keeps_results:  # one analysis (check): nothing to keep results for
+            elif r.scope == "files" or not project.disk.keeps_results:  # (check analyses once: nothing to keep)
                 found = list(r.check(project))
             elif r.scope == "function":
                 found = [replace(v) for v in function_results(project, r)]
-            elif r.scope == "functions":
+            else:
                 key = ("rule", code, function_facts(project).together)
                 found = [replace(v) for v in project.disk.kept(key, lambda r=r: list(r.check(project)))]
-            else:
-                found = list(r.check(project))
             for v in found:
                 if v.severity is None:
                     v.severity = r.severity

@@ -43,7 +43,7 @@ def syntax_error(path, doc) -> Violation | None:
     )
 
 
-@rule("SST001", "toml-syntax-error", Severity.ERROR, eras=ALL_ERAS, reads_typescript=False)
+@rule("SST001", "toml-syntax-error", Severity.ERROR, eras=ALL_ERAS, scope="disk")
 def check(project):
     for path in project.toml_paths:
         pp = project.pyproject(path)

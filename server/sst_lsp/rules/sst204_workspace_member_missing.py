@@ -50,7 +50,7 @@ def _remove_entry(index: int):
     return change
 
 
-@rule("SST204", "workspace-member-missing", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", reads_typescript=False)
+@rule("SST204", "workspace-member-missing", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="disk")
 def check(project):
     for ws in workspaces(project):
         pp = ws.root_pp

@@ -41,7 +41,7 @@ from ..engine.uv_workspace import workspaces
 from .registry import rule
 
 
-@rule("SST205", "duplicate-member-name", Severity.ERROR, eras=ALL_ERAS, fix=None, reads_typescript=False)
+@rule("SST205", "duplicate-member-name", Severity.ERROR, eras=ALL_ERAS, fix=None, scope="disk")
 def check(project):
     for ws in workspaces(project):
         first_of: dict[str, object] = {}

@@ -54,7 +54,7 @@ def _projects_by_name(project) -> dict:
     return out
 
 
-@rule("SST207", "workspace-source-not-member", Severity.ERROR, eras=ALL_ERAS, fix=None, reads_typescript=False)
+@rule("SST207", "workspace-source-not-member", Severity.ERROR, eras=ALL_ERAS, fix=None, scope="disk")
 def check(project):
     for ws in workspaces(project):
         if ws.fails:

@@ -169,7 +169,7 @@ def _imports_sst(project, pp) -> bool:
     return False
 
 
-@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", reads_typescript=False)
+@rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="disk")
 def check(project):
     root_pp = project.root_pyproject
     for path in project.toml_paths:

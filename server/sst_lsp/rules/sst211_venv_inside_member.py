@@ -36,7 +36,7 @@ from ..engine.positions import ZERO_RANGE
 from .registry import rule
 
 
-@rule("SST211", "venv-inside-member", Severity.INFO, eras={Era.B}, reads_typescript=False)
+@rule("SST211", "venv-inside-member", Severity.INFO, eras={Era.B}, scope="disk")
 def check(project):
     for member in project.workspace_members:
         if member == project.root:

@@ -105,7 +105,7 @@ def _json_value_range(text: str, *keys: str) -> Range:
     return index.range_of_offsets(m.start(1) - 1, m.end(1) + 1)
 
 
-@rule("SST304", "node-version-masks-errors", Severity.INFO, eras=ALL_ERAS, reads_typescript=False)
+@rule("SST304", "node-version-masks-errors", Severity.INFO, eras=ALL_ERAS, scope="disk")
 def check(project):
     info = project.era_info
     if info.version is None or info.version >= FIXED_IN or info.version.major < 3:

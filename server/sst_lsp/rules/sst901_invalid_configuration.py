@@ -34,7 +34,7 @@ from ..engine.settings import parse_settings
 from .registry import load_all, rule
 
 
-@rule("SST901", "invalid-configuration", Severity.WARNING, eras=ALL_ERAS, reads_typescript=False)
+@rule("SST901", "invalid-configuration", Severity.WARNING, eras=ALL_ERAS, scope="disk")
 def check(project):
     rp = project.root_pyproject
     if rp is None or not rp.ok:
