@@ -47,7 +47,24 @@ SNIPPETS = [
     "const defaults = { runtime: \"python3.11\" };\n",
     "é",
 ]
-TOML_SNIPPETS = ['"functions", ', "\n", "[build-system]\n", "#", '"', "members = []\n", "x"]
+TOML_SNIPPETS = [
+    '"functions", ',
+    "\n",
+    "[build-system]\n",
+    "#",
+    '"',
+    "members = []\n",
+    "x",
+    'name = "core"\n',
+    '"requests", ',
+    'dependencies = ["core", "boto3"]\n',
+    "[tool.uv]\nmanaged = false\n",
+    '[tool.uv.sources]\ncore = { workspace = true }\n',
+    'requires-python = ">=3.13"\n',
+    'build-backend = "hatchling.build"\n',
+]
+PYTHON_SNIPPETS = ["import requests\n", "from core import greeting\n", "def main(event, context):\n    return 1\n", "(", "\n", "x", "# é\n", "import core\n"]
+JSON_SNIPPETS = ['"sst": "3.0.1", ', '"sst": "^4.17.0", ', "}", "{", '"', "\n"]
 
 
 def _key(by_path: dict) -> list[tuple]:
@@ -86,8 +103,22 @@ def _fresh(app: Path, docs: dict[Path, OpenDocument]) -> list[tuple]:
 
 
 def _editable(app: Path) -> list[Path]:
-    files = [app / CONFIG_NAME, *sorted((app / "infra").glob("*.ts")), app / "pyproject.toml"]
+    """The config, infra files, every pyproject.toml, the handlers' sources, uv.lock, package.json."""
+    files = [app / CONFIG_NAME, *sorted((app / "infra").glob("*.ts")), *sorted(app.rglob("pyproject.toml"))]
+    files += sorted(p for p in app.rglob("*.py") if p.name != "__init__.py")
+    files += [app / "uv.lock", app / "package.json"]
     return [p for p in files if p.is_file()]
+
+
+def _snippets(path: Path) -> list[str]:
+    return {".toml": TOML_SNIPPETS, ".lock": TOML_SNIPPETS, ".py": PYTHON_SNIPPETS, ".json": JSON_SNIPPETS}.get(path.suffix, SNIPPETS)
+
+
+def _open(session: EditorSession, docs: dict, path: Path) -> OpenDocument:
+    doc = docs[path] = OpenDocument(path, path.read_text(encoding="utf-8"), 1)
+    doc.parse_full()
+    session.docs[path] = doc
+    return doc
 
 
 @pytest.mark.parametrize("chunk", range(8))
@@ -98,16 +129,15 @@ def test_incremental_equals_fresh(chunk, tmp_path):
         app = copy_app(source, tmp_path / f"s{n}")
         session = EditorSession(workspace_root=app)
         docs: dict[Path, OpenDocument] = {}
+        editable = _editable(app)
+        if n % 2:  # every file open from the start: each step is an edit of an open document
+            for path in editable:
+                _open(session, docs, path)
         session.analyse(app)
         for step in range(STEPS):
-            path = rng.choice(_editable(app))
-            doc = docs.get(path)
-            if doc is None:
-                doc = docs[path] = OpenDocument(path, path.read_text(encoding="utf-8"), 1)
-                doc.parse_full()
-                session.docs[path] = doc
-            snippets = TOML_SNIPPETS if path.suffix == ".toml" else SNIPPETS
-            edits = [_random_edit(rng, doc.text, snippets) for _ in range(rng.choice([1, 1, 2]))][:1]
+            path = rng.choice(editable)
+            doc = docs.get(path) or _open(session, docs, path)
+            edits = [_random_edit(rng, doc.text, _snippets(path))]
             doc.apply_changes(edits, doc.version + 1)
             incremental = _key(session.analyse(app).current)
             fresh = _fresh(app, docs)

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import FIXTURES, copy_app, run_check
 from sst_lsp.engine.documents import OpenDocument
-from sst_lsp.engine.project import CONFIG_NAME, find_project_roots
+from sst_lsp.engine.project import CONFIG_NAME, DiskModel, find_project_roots
 from sst_lsp.session import EditorSession
 from test_rules import EXPECTED
 
@@ -41,7 +41,7 @@ def test_fixture_through_the_session_fresh_and_after_a_typescript_edit(case, tmp
         fresh = _session_run(session, root)
         _touch_typescript(session, root)
         again = _session_run(session, root)
-        assert session._last_projects[root][1].disk is not None
+        assert isinstance(session._last_projects[root][1], DiskModel)
         assert _key(again) == _key(fresh)
     assert sorted(_key(v for root in find_project_roots(app) for v in _session_run(EditorSession(workspace_root=app), root))) == expected
 
@@ -53,8 +53,7 @@ def test_the_disk_model_is_shared_after_a_typescript_edit(tmp_path):
     first = session._last_projects[app][1]
     _touch_typescript(session, app, lambda t: t + "\n// edited\n")
     session.analyse(app)
-    second = session._last_projects[app][1]
-    assert second is not first and second.disk is first.disk
+    assert session._last_projects[app][1] is first
 
 
 def test_no_diagnostic_on_a_broken_pyproject_above_the_app_after_a_typescript_edit(tmp_path):
@@ -82,7 +81,7 @@ def test_no_diagnostic_on_a_broken_pyproject_above_the_app_after_a_typescript_ed
     assert mono / "pyproject.toml" not in outcome.current
     _touch_typescript(session, app, lambda t: t.replace('"Api"', '"Api2"'))
     outcome = session.analyse(app)
-    assert session._last_projects[app][1].disk is not None
+    assert isinstance(session._last_projects[app][1], DiskModel)
     assert mono / "pyproject.toml" not in outcome.current, outcome.current.get(mono / "pyproject.toml")
     # the file was read on the way: the check above would be empty if it never was
-    assert any(p == mono / "pyproject.toml" for p in session._last_projects[app][1].disk._pyprojects)
+    assert ("pyproject", mono / "pyproject.toml") in session._last_projects[app][1].memo.nodes

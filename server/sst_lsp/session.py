@@ -23,7 +23,7 @@ from .analysis import AppResult, analyse_project
 from .engine.documents import OpenDocument
 from .engine.files import DiskCache, FileSystem
 from .engine.model import Violation
-from .engine.project import CONFIG_NAME, Project, find_project_roots, find_root_for
+from .engine.project import CONFIG_NAME, DiskModel, Project, find_project_roots, find_root_for
 from .engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class EditorSession:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     root_debounce: dict[Path, int] = field(default_factory=dict)
     roots_found: bool = False
-    _last_projects: dict[Path, tuple] = field(default_factory=dict)  # app root -> (inputs other than TypeScript, Project)
+    _last_projects: dict[Path, tuple] = field(default_factory=dict)  # app root -> (what its disk model stands for, DiskModel)
     _tasks: dict[Path, asyncio.Task] = field(default_factory=dict)
     dirty: set[Path] = field(default_factory=set)
 
@@ -86,19 +86,25 @@ class EditorSession:
 
     # -- analysis -----------------------------------------------------------------------------
     def make_project(self, root: Path) -> Project:
-        fs = FileSystem.cached(self.disk, self.workspace_root or root, overlays={p: d.text for p, d in self.docs.items()})
+        overlays = {p: d.text for p, d in self.docs.items()}
         trees = {p: d.tree for p, d in self.docs.items() if d.tree is not None}
         editor_version = self.editor_settings.sst_version
-        others = {p: d.text for p, d in self.docs.items() if not d.is_typescript}
+        others = frozenset(p for p, d in self.docs.items() if not d.is_typescript)
         state = (self.disk.generation, editor_version, others)
         previous = self._last_projects.get(root)
         if previous is not None and previous[0] == state:
-            project = previous[1].successor(fs, trees)  # only TypeScript changed since
+            # the same files on disk and the same documents open: only document texts changed,
+            # and the disk model's memo recomputes just what read a changed one
+            disk = previous[1]
+            fs = disk.fs
+            fs.overlays = overlays
+            disk.advance(fs, overlays)
         else:
-            project = Project(root, root / CONFIG_NAME, fs, ts_trees=trees, editor_version=editor_version)
-            project.disk.keeps_results = True
-        self._last_projects[root] = (state, project)
-        return project
+            fs = FileSystem.cached(self.disk, self.workspace_root or root, overlays=overlays)
+            disk = DiskModel(root, root / CONFIG_NAME, fs, editor_version=editor_version, keeps_results=True)
+            disk.advance(fs, overlays)
+        self._last_projects[root] = (state, disk)
+        return Project(root, root / CONFIG_NAME, fs, ts_trees=trees, editor_version=editor_version, disk=disk)
 
     def analyse(self, root: Path) -> Outcome:
         self.dirty.discard(root)

@@ -283,11 +283,14 @@ def _dev_requirements(pp) -> list:
 
 
 def artifact_distributions(project, pp) -> ArtifactDistributions:
-    """What ``uv`` puts into the artifact of a function whose project is ``pp`` (memoised per analysis)."""
-    cache = project.derive("artifact_distributions", dict)
-    if pp.path not in cache:
-        cache[pp.path] = _artifact_distributions(project, pp)
-    return cache[pp.path]
+    """What ``uv`` puts into the artifact of a function whose project is ``pp`` (memoised while its inputs stand)."""
+    path = pp.path
+    return project.derive(("artifact_distributions", path), lambda: _artifact_for(project, path), reexec=True)
+
+
+def _artifact_for(project, path: Path) -> ArtifactDistributions | None:
+    pp = project.pyproject(path)  # the current one (the memo may rerun this after an edit)
+    return _artifact_distributions(project, pp) if pp is not None and pp.ok else None
 
 
 def _artifact_distributions(project, pp) -> ArtifactDistributions:

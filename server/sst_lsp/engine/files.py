@@ -15,6 +15,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+_TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")  # their analyses are keyed by their text (see ``memo``)
 SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".sst", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build", ".ruff_cache"})
 
 
@@ -77,6 +78,7 @@ class FileSystem:
     _inside: dict[str, bool] = field(default_factory=dict)  # absolute path -> resolves inside the workspace
     _stats: dict = field(default_factory=dict)  # absolute path -> (is_file, is_dir)
     derived: dict = field(default_factory=dict)  # walks and globs, shared through a DiskCache
+    memo: object | None = None  # a ``Memo`` told which open documents a computation read (TypeScript aside)
 
     @classmethod
     def cached(cls, cache: DiskCache, workspace: Path | None, overlays: dict | None = None) -> "FileSystem":
@@ -147,6 +149,8 @@ class FileSystem:
         if path in self.overlays:
             # the editor's text wins: what the disk said about this file (kept in a shared cache) no longer counts
             self.unreadable.pop(path, None)
+            if self.memo is not None and not path.name.endswith(_TS_SUFFIXES):
+                self.memo.read(path)
             return self.overlays[path]
         if path in self._cache:
             return self._cache[path]

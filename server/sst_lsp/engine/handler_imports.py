@@ -57,7 +57,7 @@ class HandlerImports:
     minor: int | None
     minor_source: str
     graph: ImportGraph
-    deps_of: object  # () -> ArtifactDistributions | None, computed when first asked
+    deps_of: object  # () -> ArtifactDistributions | None, computed when first asked (memoised)
     needs: dict[str, Need] = field(default_factory=dict)
     copy_targets: list[tuple[str, str]] | None = field(default_factory=list)
     project: object = None
@@ -211,10 +211,7 @@ def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     copy = copy_file_targets(project, pf.fd)
     paths = pythonpath_dirs(project, pf.fd)
     key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None, tuple(paths) if paths is not None else None)
-    cache = project.derive("handler_imports", dict)
-    hit = cache.get(key)
-    if hit is None:
-        hit = cache[key] = _analyse(project, pf, minor, minor_source, module, copy, paths)
+    hit = project.derive(("handler_imports", key), lambda: _analyse(project, pf, minor, minor_source, module, copy, paths))
     if hit.pf is not pf or hit.project is not project:
         hit = HandlerImports(pf, hit.minor, minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
     return hit
@@ -227,14 +224,8 @@ def _parses(project, path: Path) -> bool:
 
 
 def _lazy_deps(project, pp):
-    box: list = []
-
-    def deps_of():
-        if not box:
-            box.append(artifact_distributions(project, pp) if pp is not None and pp.ok else None)
-        return box[0]
-
-    return deps_of
+    """What uv installs for ``pp``, asked for when needed (and then a dependency of whoever asks)."""
+    return lambda: artifact_distributions(project, pp) if pp is not None and pp.ok else None
 
 
 def _analyse(project, pf, minor, minor_source, module, copy, paths) -> HandlerImports:
@@ -247,7 +238,7 @@ def _analyse(project, pf, minor, minor_source, module, copy, paths) -> HandlerIm
     if not externals:
         return result
     copied = copied_top_names(project, copy or [], paths or [])
-    member_modules = project.derive("member_modules", lambda: {dist_dir_name(n): n for n in member_projects(project)})
+    member_modules = project.derive("member_modules", lambda: {dist_dir_name(n): n for n in member_projects(project)}, reexec=True)
     std = stdlib_modules(minor)
     rt = table().runtime_modules
     for top, strongest in externals.items():

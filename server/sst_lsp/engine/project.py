@@ -20,6 +20,7 @@ from packaging.version import Version
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
 from .files import SKIP_DIRS, FileSystem
+from .memo import Memo
 from .positions import Range
 from .python_source import PythonModule, read_module
 from .runtimes import SST_RUNTIME_TYPES
@@ -90,7 +91,23 @@ class PythonFunction:
     target: HandlerTarget
     runtime: str | None  # effective runtime after transforms
     runtime_origin: str | None
-    project: PyProject | None = None  # the handler's project (nearest pyproject walking up)
+    project_path: Path | None = None  # the handler's pyproject.toml (nearest walking up)
+    disk: "DiskModel | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def project(self) -> PyProject | None:
+        """The handler's project. Read when asked, so that only who reads it depends on its text."""
+        return self.disk.pyproject(self.project_path) if self.project_path is not None else None
+
+
+def memo_property(method):
+    """A ``DiskModel`` property kept in its ``Memo``: recomputed only when what it read changed."""
+    key = ("prop", method.__name__)
+
+    def get(self):
+        return self.memo.fetch(key, lambda: method(self), reexec=True)
+
+    return property(get, doc=method.__doc__)
 
 
 @dataclass(eq=False)
@@ -98,8 +115,9 @@ class DiskModel:
     """What the app's files say, apart from TypeScript: pyproject.toml files, uv.lock, Python
     sources, the SST version, the uv workspace.
 
-    It depends only on the disk (and open non-TypeScript documents), so a server keeps one per
-    disk generation and shares it between analyses while only TypeScript changes.
+    It depends only on the disk and the open non-TypeScript documents. A server keeps one per
+    disk generation (and set of open documents): ``advance`` gives it the documents' new texts,
+    and its ``memo`` recomputes only what read a changed one.
     """
 
     root: Path
@@ -107,14 +125,15 @@ class DiskModel:
     fs: FileSystem
     era_override: str | None = None  # --sst-version
     editor_version: str | None = None  # the editor's sstVersion setting
-    _pyprojects: dict = field(default_factory=dict, repr=False)
-    _python: dict = field(default_factory=dict, repr=False)
-    _derived: dict = field(default_factory=dict, repr=False)
-    _handlers: dict = field(default_factory=dict, repr=False)
-    _handler_projects: dict = field(default_factory=dict, repr=False)
-    keeps_results: bool = False  # an editor session analyses again: results are kept (see ``kept``)
-    _kept: tuple = field(default=(), repr=False)
-    _kept_now: dict = field(default_factory=dict, repr=False)
+    keeps_results: bool = False  # an editor session analyses again: results are kept (see ``memo``)
+    memo: Memo | None = field(default=None, repr=False)
+    _absolute: dict = field(default_factory=dict, repr=False)  # path as asked -> absolute path
+
+    def __post_init__(self):
+        if self.memo is None:
+            self.memo = Memo(tracking=self.keeps_results)
+        if self.keeps_results:
+            self.fs.memo = self.memo
 
     def rel(self, path: Path) -> str:
         try:
@@ -122,49 +141,39 @@ class DiskModel:
         except ValueError:
             return str(path)
 
-    def derive(self, key, compute):
-        """A fact derived from the disk model (``member_projects``, the uv workspaces …), computed once."""
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
+    def derive(self, key, compute, reexec: bool = False):
+        """A fact derived from the disk model (``member_projects``, the uv workspaces …), computed once
+        and kept while what it read is unchanged. ``reexec``: ``compute`` reads the disk model only
+        (no analysis's TypeScript), so the memo may rerun it to learn whether its value changed."""
+        return self.memo.fetch(("derive", key), compute, reexec=reexec)
 
     def kept(self, key, compute):
-        """A result kept across analyses that share this disk model, while its ``key`` (the facts it
-        was computed from) recurs; the results of keys an analysis did not ask for are dropped."""
-        now = self._kept_now
-        if key in now:
-            return now[key]
-        for generation in self._kept:
-            if key in generation:
-                value = generation[key]
-                break
-        else:
-            value = compute()
-        now[key] = value
-        return value
+        """A result kept across analyses while its ``key`` (the facts it was computed from) recurs and
+        the documents it read are unchanged; dropped when two analyses did not ask for it."""
+        return self.memo.fetch(key, compute, transient=True)
 
-    def next_analysis(self) -> None:
-        """Start of an analysis over this disk model: keep what the last two used (typing a
-        character and taking it away returns to the facts of the analysis before last)."""
-        if self._kept_now:
-            self._kept = (self._kept_now, *self._kept[:1])
-            self._kept_now = {}
+    def advance(self, fs: FileSystem, overlays: dict) -> set:
+        """The next analysis over this disk model: the editor's documents now say ``overlays``.
+        Returns the paths of the non-TypeScript documents whose text changed."""
+        fs.memo = self.memo
+        self.fs = fs
+        return self.memo.advance({p: t for p, t in overlays.items() if not p.name.endswith(TS_EXTENSIONS)})
 
     def pyproject(self, path: Path) -> PyProject | None:
-        cache = self._pyprojects
-        if path in cache:
-            return cache[path]
-        path = Path(os.path.abspath(path))
-        if path not in cache:
-            text = self.fs.read_text(path)
-            cache[path] = PyProject(path, _parse_toml(text)) if text is not None else None
-        return cache[path]
+        absolute = self._absolute.get(path)
+        if absolute is None:
+            absolute = self._absolute[path] = Path(os.path.abspath(path))
+        return self.memo.fetch(("pyproject", absolute), lambda: self._pyproject(absolute), reexec=True)
 
-    @cached_property
+    def _pyproject(self, path: Path) -> PyProject | None:
+        text = self.fs.read_text(path)
+        return PyProject(path, _parse_toml(text)) if text is not None else None
+
+    @memo_property
     def root_pyproject(self) -> PyProject | None:
         return self.pyproject(self.root / "pyproject.toml")
 
-    @cached_property
+    @memo_property
     def settings(self) -> dict:
         rp = self.root_pyproject
         if rp is None or not rp.ok:
@@ -172,7 +181,7 @@ class DiskModel:
         s = rp.doc.get("tool", "sst-lsp")
         return s if isinstance(s, dict) else {}
 
-    @cached_property
+    @memo_property
     def era_info(self) -> EraInfo:
         version, source = stated_version(self.era_override, self.settings.get("sst-version"), self.editor_version)
         return detect_era(self.fs, self.root, version, source)
@@ -205,11 +214,7 @@ class DiskModel:
 
     def resolve_handler(self, handler: str, base: Path | None = None) -> HandlerTarget:
         """Where a handler string points (computed once per disk state; do not modify the result)."""
-        key = (handler, base)
-        found = self._handlers.get(key)
-        if found is None:
-            found = self._handlers[key] = self._resolve_handler(handler, base or self.root)
-        return found
+        return self.memo.fetch(("handler", handler, base), lambda: self._resolve_handler(handler, base or self.root), reexec=True)
 
     def _resolve_handler(self, handler: str, base: Path) -> HandlerTarget:
         text = handler.strip()
@@ -245,16 +250,19 @@ class DiskModel:
 
     def handler_project(self, py_path: Path) -> PyProject | None:
         """The nearest pyproject.toml walking up from the handler file, never above the root."""
-        if py_path not in self._handler_projects:
-            self._handler_projects[py_path] = self._handler_project(py_path)
-        return self._handler_projects[py_path]
+        path = self.handler_project_path(py_path)
+        return self.pyproject(path) if path is not None else None
 
-    def _handler_project(self, py_path: Path) -> PyProject | None:
+    def handler_project_path(self, py_path: Path) -> Path | None:
+        """Where ``handler_project`` is: unchanged by edits inside it, so what asks only where stays kept."""
+        return self.memo.fetch(("handler-project", py_path), lambda: self._handler_project_path(py_path), reexec=True)
+
+    def _handler_project_path(self, py_path: Path) -> Path | None:
         d = py_path.parent
         while True:
             pp = self.pyproject(d / "pyproject.toml")
             if pp is not None:
-                return pp
+                return pp.path
             if d == self.root or d == d.parent or not self._inside(d):
                 return None
             d = d.parent
@@ -281,14 +289,14 @@ class DiskModel:
                         found.append(cand)
         return found
 
-    @cached_property
+    @memo_property
     def _indexed(self) -> list[Path]:
         key = ("index", self.root)
         if key not in self.fs.derived:
             self.fs.derived[key] = _walk_project(self.root, self.fs, lambda n: n in ("pyproject.toml", "uv.lock") or n.endswith(".py"))
         return self.fs.derived[key]
 
-    @cached_property
+    @memo_property
     def toml_paths(self) -> list[Path]:
         """The app's pyproject.toml files (its own and its members'), and the root uv.lock.
 
@@ -303,12 +311,12 @@ class DiskModel:
             out[lock] = None
         return list(out)
 
-    @cached_property
+    @memo_property
     def python_file_index(self) -> list[str]:
         """Every .py file of the app, as a root-relative posix path."""
         return [self.rel(p) for p in self._indexed if p.suffix == ".py"]
 
-    @cached_property
+    @memo_property
     def workspace_table(self) -> dict | None:
         rp = self.root_pyproject
         if rp is None or not rp.ok:
@@ -316,13 +324,13 @@ class DiskModel:
         ws = rp.doc.get("tool", "uv", "workspace")
         return ws if isinstance(ws, dict) else None
 
-    @cached_property
+    @memo_property
     def member_patterns(self) -> list[str]:
         ws = self.workspace_table or {}
         m = ws.get("members")
         return [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
 
-    @cached_property
+    @memo_property
     def exclude_patterns(self) -> list[str]:
         ws = self.workspace_table or {}
         m = ws.get("exclude")
@@ -341,12 +349,12 @@ class DiskModel:
     def _glob_dirs(self, pattern: str) -> list[Path]:
         return [p for p in uv_glob(self.fs, self.root, pattern) if self.fs.is_dir(p)]
 
-    @cached_property
+    @memo_property
     def root_workspace(self) -> Workspace | None:
         """uv's view of the workspace the root pyproject.toml declares (None when it declares none)."""
         return discover(self, self.root_pyproject)
 
-    @cached_property
+    @memo_property
     def workspace_members(self) -> list[Path]:
         """Member directories, as uv finds them: matched by ``members``, not by ``exclude``, not
         hidden, holding a pyproject.toml (readable or not)."""
@@ -355,7 +363,7 @@ class DiskModel:
             return []
         return [m.path for e in ws.entries for m in e.matches if m.kind in ("member", "unmanaged", "unreadable")]
 
-    @cached_property
+    @memo_property
     def _member_set(self) -> frozenset:
         """Member directories, as written and as the folders they really are.
 
@@ -386,11 +394,11 @@ class DiskModel:
         return None
 
     def python_module(self, path: Path) -> PythonModule | None:
-        cache = self._python
-        if path not in cache:
-            text = self.fs.read_text(path)
-            cache[path] = _read_module(text) if text is not None else None
-        return cache[path]
+        return self.memo.fetch(("python", path), lambda: self._python_module(path), reexec=True)
+
+    def _python_module(self, path: Path) -> PythonModule | None:
+        text = self.fs.read_text(path)
+        return _read_module(text) if text is not None else None
 
     def admitted_python_minors(self, project: PyProject | None) -> list[str] | None:
         """Python minors the first ``requires-python`` found (the function's project, else the root) admits."""
@@ -431,7 +439,7 @@ class Project:
     """One app: the disk model plus what the TypeScript files SST evaluates define.
 
     ``fs`` carries the editor's open documents; ``disk`` may be shared with the analysis before
-    (see ``successor``), everything TypeScript-derived is this analysis's own.
+    (see ``DiskModel.advance``), everything TypeScript-derived is this analysis's own.
     """
 
     root: Path
@@ -445,15 +453,18 @@ class Project:
     def __post_init__(self):
         if self.disk is None:
             self.disk = DiskModel(self.root, self.config, self.fs, self.era_override, self.editor_version)
-        self.disk.next_analysis()
         self._ts: dict = {}
         self._once: dict = {}
 
     def once(self, key, compute):
-        """A value computed once in this analysis (never shared with the next one, unlike ``derive``)."""
-        if key not in self._once:
-            self._once[key] = compute()
-        return self._once[key]
+        """A value computed once in this analysis (never shared with the next one, unlike ``derive``).
+
+        Whoever asks for it depends on what computing it read (see ``Memo.replay``)."""
+        hit = self._once.get(key)
+        if hit is None:
+            hit = self._once[key] = self.disk.memo.capture(compute)
+        self.disk.memo.replay(hit[1], hit[2])
+        return hit[0]
 
     rel = _disk("rel")
     derive = _disk("derive")
@@ -464,6 +475,7 @@ class Project:
     era = _disk("era")
     link_out_on_path = _disk("link_out_on_path")
     handler_project = _disk("handler_project")
+    handler_project_path = _disk("handler_project_path")
     resolve_handler = _disk("resolve_handler")
     dotted_candidates = _disk("dotted_candidates")
     toml_paths = _disk("toml_paths")
@@ -480,10 +492,6 @@ class Project:
     admitted_python_minors = _disk("admitted_python_minors")
     python_minor = _disk("python_minor")
     _inside = _disk("_inside")
-
-    def successor(self, fs: FileSystem, ts_trees: dict) -> "Project":
-        """The same app after edits to TypeScript only: the disk model is shared, the rest rebuilt."""
-        return Project(self.root, self.config, fs, ts_trees=ts_trees, disk=self.disk)
 
     def _resolve_import(self, base: Path, spec: str) -> Path | None:
         target = Path(os.path.normpath(base.parent / spec))
@@ -565,7 +573,13 @@ class Project:
 
     @cached_property
     def functions(self) -> list[typescript.FunctionDef]:
-        """Every function handed to an SST component, values imported from other files resolved."""
+        """Every function handed to an SST component, values imported from other files resolved.
+
+        The same objects in every analysis of the same TypeScript (their identity keys what
+        follows from them: ``python_functions``, the rules' facts)."""
+        return self.disk.kept(("functions", self.ts_key), self._functions)
+
+    def _functions(self) -> list[typescript.FunctionDef]:
         out: list[typescript.FunctionDef] = []
         seen: set = set()
         for tf in self.ts_files:
@@ -699,23 +713,55 @@ class Project:
         typescript.apply_runtime(fd)
         return fd
 
-    @cached_property
+    @property
     def python_functions(self) -> list[PythonFunction]:
         """Functions SST builds (or should build) with its Python builder."""
-        out = []
+        return self._python_table()[0]
+
+    def python_by_function(self) -> dict:
+        """id of a ``FunctionDef`` -> its Python functions."""
+        return self._python_table()[2]
+
+    def python_deps(self, fd: typescript.FunctionDef) -> tuple:
+        """What deciding ``fd``'s Python functions read: (memo keys, document paths), for
+        ``Memo.replay``. Asking does not make the caller depend on every function's."""
+        return self._python_table(record=False)[1].get(id(fd), ((), ()))
+
+    def _python_table(self, record: bool = True) -> tuple:
+        return self.disk.memo.fetch(("python-functions", self.ts_key), self._python_functions, reexec=True, record=record)
+
+    def _python_functions(self) -> tuple:
+        out: list[PythonFunction] = []
+        memo = self.disk.memo
+        deps: dict = {}
+        by_function: dict = {}
         for fd in self.functions:
             if fd.handler is None:
                 continue
-            runtime, origin = self.effective_runtime(fd)
-            target = self.resolve_handler(fd.handler)
-            is_python = (runtime or "").startswith("python") or target.exists
-            if not is_python and not (target.dotted and target.other_language is None and self._dotted_guess(target)):
-                continue
-            pf = PythonFunction(fd, target, runtime, origin)
-            if target.py_path is not None:
-                pf.project = self.handler_project(target.py_path)
-            out.append(pf)
-        return out
+            pf, keys, paths = memo.capture(lambda fd=fd: self._python_function(fd))
+            memo.replay(keys, paths)
+            deps[id(fd)] = (keys, paths)
+            if pf is not None:
+                out.append(pf)
+                by_function.setdefault(id(fd), []).append(pf)
+        return out, deps, by_function
+
+    def _python_function(self, fd: typescript.FunctionDef) -> PythonFunction | None:
+        runtime, origin = self.effective_runtime(fd)
+        target = self.resolve_handler(fd.handler)
+        is_python = (runtime or "").startswith("python") or target.exists
+        if not is_python and not (target.dotted and target.other_language is None and self._dotted_guess(target)):
+            return None
+        return PythonFunction(fd, target, runtime, origin, self.disk.handler_project_path(target.py_path) if target.py_path else None, self.disk)
+
+    @cached_property
+    def ts_key(self) -> tuple:
+        """The TypeScript this analysis read, as a memo key: the identity of every file's analysis
+        (an analysis is kept per text), held alive by the memo while the key is in use."""
+        tfs = tuple(self.ts_files)
+        key = ("ts", tuple(map(id, tfs)))
+        self.disk.kept(key, lambda: tfs)
+        return key
 
     def _dotted_guess(self, target: HandlerTarget) -> bool:
         return bool(self.dotted_candidates(target))

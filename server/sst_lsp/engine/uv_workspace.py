@@ -243,7 +243,7 @@ def discover(project, root_pp) -> Workspace | None:
 
 def workspaces(project) -> list[Workspace]:
     """The root's workspace, then every other ``pyproject.toml`` of the app that declares one."""
-    return project.derive("uv_workspaces", lambda: _workspaces(project))
+    return project.derive("uv_workspaces", lambda: _workspaces(project), reexec=True)
 
 
 def _workspaces(project) -> list[Workspace]:
@@ -369,7 +369,7 @@ def optional_dependencies(pp) -> dict[str, list[Requirement]]:
 
 def member_projects(project) -> dict[str, object]:
     """Normalised project name -> PyProject for every workspace member, the root included."""
-    return project.derive("member_projects", lambda: _member_projects(project))
+    return project.derive("member_projects", lambda: _member_projects(project), reexec=True)
 
 
 def _member_projects(project) -> dict[str, object]:
@@ -469,7 +469,7 @@ def hatch_finds_files(project, pp, name: str) -> bool:
     """
     if not uses_hatchling(pp) or hatch_wheel_options(pp):
         return True
-    return project.derive(("hatch-selection", pp.dir, name), lambda: hatch_default_selection(project.fs, pp.dir, name)) is not None
+    return project.derive(("hatch-selection", pp.dir, name), lambda: hatch_default_selection(project.fs, pp.dir, name), reexec=True) is not None
 
 
 def hatch_wheel_options(pp) -> dict[str, object]:

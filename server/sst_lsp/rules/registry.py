@@ -172,23 +172,26 @@ class FunctionFacts:
 def function_facts(project: Project) -> FunctionFacts:
     """Every function's facts, once per analysis: the ``FunctionDef``'s fields (positions included),
     the values read lazily from the syntax (``copyFiles``, ``environment``), and the transforms
-    that apply to every function."""
+    that apply to every function. They depend on the TypeScript only: kept while it is unchanged."""
 
     def compute() -> FunctionFacts:
-        app = tuple(project.function_transforms)
-        python: dict = {}
-        for pf in project.python_functions:
-            python.setdefault(id(pf.fd), []).append(pf)
-        each = []
-        for fd in project.functions:
-            lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
-            facts = Facts((fd_fields(fd), lazy, app))
-            # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
-            each.append((fd, project.disk.kept(("facts", facts), lambda facts=facts: facts), python.get(id(fd), [])))
-        together = Facts(tuple(f for _, f, _ in each))
-        return FunctionFacts(each, project.disk.kept(("facts", together), lambda: together))
+        python = project.python_by_function()
+        facts, together = project.disk.kept(("function-facts", project.ts_key), lambda: _facts(project))
+        return FunctionFacts([(fd, f, python.get(id(fd), [])) for fd, f in zip(project.functions, facts)], together)
 
     return project.once("function-facts", compute)
+
+
+def _facts(project: Project) -> tuple[list, Facts]:
+    app = tuple(project.function_transforms)
+    out = []
+    for fd in project.functions:
+        lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
+        facts = Facts((fd_fields(fd), lazy, app))
+        # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
+        out.append(project.disk.kept(("facts", facts), lambda facts=facts: facts))
+    together = Facts(tuple(out))
+    return out, project.disk.kept(("facts", together), lambda: together)
 
 
 LAZY_ARGUMENTS = ("copyFiles", "environment")  # evaluated from the syntax when a rule asks (Project.argument_value)
@@ -216,10 +219,22 @@ class OneFunction:
 
 def function_results(project: Project, r: Rule) -> list[Violation]:
     """A rule of scope ``"function"``, run for the functions whose facts changed; the others' results are kept."""
-    out: list[Violation] = []
-    for fd, f, pfs in function_facts(project).each:
-        out.extend(project.disk.kept(("rule", r.code, f), lambda fd=fd, pfs=pfs: list(r.check(OneFunction(project, fd, pfs)))))
-    return out
+    memo = project.disk.memo
+    facts = function_facts(project)
+
+    def check(fd, pfs) -> list[Violation]:
+        memo.replay(*project.python_deps(fd))  # what deciding its Python functions read
+        return list(r.check(OneFunction(project, fd, pfs)))
+
+    def every() -> list[Violation]:
+        out: list[Violation] = []
+        for fd, f, pfs in facts.each:
+            # rerun when what it read changed, to learn whether its result did: its inputs are this
+            # function's facts (the key) and the disk model, which any analysis with that key shares
+            out.extend(memo.fetch(("rule", r.code, f), lambda fd=fd, pfs=pfs: check(fd, pfs), reexec=True, transient=True))
+        return out
+
+    return memo.fetch(("rule", r.code, facts.together), every, transient=True)
 
 
 @dataclass
@@ -249,9 +264,11 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
         ran.add(code)
         try:
             if r.scope == "disk":  # the same disk model gives the same result: computed once, copied out
-                found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)))]
-            elif r.scope == "files" or not project.disk.keeps_results:  # (check analyses once: nothing to keep)
+                found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)), reexec=True)]
+            elif not project.disk.keeps_results:  # (check analyses once: nothing to keep)
                 found = list(r.check(project))
+            elif r.scope == "files":  # kept while the TypeScript analyses and what it read are unchanged
+                found = [replace(v) for v in project.disk.kept(("rule", code, project.ts_key), lambda r=r: list(r.check(project)))]
             elif r.scope == "function":
                 found = [replace(v) for v in function_results(project, r)]
             else:

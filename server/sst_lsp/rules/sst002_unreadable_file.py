@@ -90,7 +90,7 @@ def check(project):
     needed: dict[Path, str] = {}  # path -> kind, for files reported on themselves
 
     # touch every file the analysis needs, so that its reason is recorded whichever rule ran first
-    needed.update(project.derive(("SST002", "pyprojects"), lambda: _pyprojects_needed(project)))
+    needed.update(project.derive(("SST002", "pyprojects"), lambda: _pyprojects_needed(project), reexec=True))
     for path in _ts_candidates(project):
         project.ts_file(path)
         needed.setdefault(path, "ts")

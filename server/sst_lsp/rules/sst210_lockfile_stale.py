@@ -91,8 +91,9 @@ def check(project):
             severity=Severity.INFO,
         )
         return
-    # comparing the lock with the projects reads only the disk: done once per disk state
-    yield from (replace(v) for v in project.derive(("SST210", "stale"), lambda: list(_stale(project, members, lock_path))))
+    # comparing the lock with the projects reads only the disk: kept while what it read stands
+    stale = project.derive(("SST210", "stale"), lambda: list(_stale(project, _locked_projects(project), lock_path)), reexec=True)
+    yield from (replace(v) for v in stale)
 
 
 def _stale(project, members, lock_path):

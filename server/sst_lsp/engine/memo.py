@@ -1,0 +1,189 @@
+"""Results that outlive one analysis, each invalidated by exactly the edits it depends on.
+
+An editor session analyses an app again after every change. Between two analyses that share a
+disk model (no file event, the same documents open) the only inputs that can change are the
+texts of open documents. A ``Memo`` remembers, for every value it computed:
+
+- the open documents whose text the computation read (``FileSystem.read_text`` reports them),
+- the other memoised values it asked for.
+
+``advance`` starts an analysis: it learns which texts changed and marks every value that could
+depend on them, following the recorded dependencies backwards. A value nobody marked is reused
+without looking. A marked one checks its dependencies, recomputing those that can be recomputed,
+and is reused when none of them changed value (a member's ``pyproject.toml`` edit recomputes the
+workspace's member list, finds it equal, and every function that asked only for that list keeps
+its results).
+
+Values computed by a closure that may hold an analysis's own objects cannot be recomputed on
+their own (``reexec=False``): a dependant of such a value that changed is recomputed instead.
+
+Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recorded.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Memo"]
+
+
+class _Node:
+    __slots__ = ("value", "deps", "reads", "verified", "changed", "dirty", "compute", "used", "transient")
+
+    def __init__(self, value, deps, reads, rev, changed, compute, transient):
+        self.value = value
+        self.deps = deps  # keys of the memoised values it asked for
+        self.reads = reads  # paths of the open documents whose text it read
+        self.verified = rev  # the analysis it was last known to be current in
+        self.changed = changed  # the analysis its value last changed in
+        self.dirty = 0  # the last analysis that marked it (an input it depends on changed)
+        self.compute = compute  # None: cannot be recomputed by itself
+        self.used = rev
+        self.transient = transient  # dropped when two analyses pass without asking for it
+
+
+class Memo:
+    def __init__(self, tracking: bool = True):
+        self.tracking = tracking
+        self.rev = 1
+        self.nodes: dict = {}
+        self.texts: dict = {}  # open document path -> its text at the last ``advance``
+        self.text_changed: dict = {}  # path -> analysis its text last changed in
+        self.rdeps: dict = {}  # key, or ("text", path) -> keys of the values that depend on it
+        self._frames: list = []  # (keys, paths) being recorded, innermost last
+        self.recomputed = 0  # values computed (a counter for tests and profiles)
+
+    # -- one analysis after another ---------------------------------------------------------
+    def advance(self, texts: dict) -> set:
+        """Start an analysis in which the open documents say ``texts``; returns the changed paths."""
+        self.rev += 1
+        rev = self.rev
+        changed = {p for p, t in texts.items() if self.texts.get(p) != t} | (set(self.texts) - set(texts))
+        self.texts = dict(texts)
+        queue: list = []
+        for p in changed:
+            self.text_changed[p] = rev
+            queue.extend(self.rdeps.get(("text", p), ()))
+        nodes, rdeps = self.nodes, self.rdeps
+        while queue:
+            key = queue.pop()
+            node = nodes.get(key)
+            if node is None or node.dirty == rev:
+                continue
+            node.dirty = rev
+            queue.extend(rdeps.get(key, ()))
+        self._sweep()
+        return changed
+
+    def _sweep(self) -> None:
+        if self.rev % 8:
+            return  # now and then: the walk is over every value
+        old = self.rev - 2
+        gone = [k for k, n in self.nodes.items() if n.transient and n.used < old]
+        for key in gone:
+            self._unlink(key, self.nodes.pop(key))
+
+    def _unlink(self, key, node: _Node) -> None:
+        rdeps = self.rdeps
+        for d in node.deps:
+            s = rdeps.get(d)
+            if s is not None:
+                s.discard(key)
+                if not s:
+                    del rdeps[d]
+        for p in node.reads:
+            s = rdeps.get(("text", p))
+            if s is not None:
+                s.discard(key)
+                if not s:
+                    del rdeps[("text", p)]
+
+    # -- recording ------------------------------------------------------------------------------
+    def read(self, path) -> None:
+        """An open document's text was read (``FileSystem`` calls this)."""
+        if self._frames:
+            self._frames[-1][1].add(path)
+
+    def capture(self, compute):
+        """(value, keys, paths): ``compute()`` and what it depended on, for a cache of one's own
+        that replays them (``replay``) whenever it hands the value out."""
+        frame = (set(), set())
+        self._frames.append(frame)
+        try:
+            value = compute()
+        finally:
+            self._frames.pop()
+        return value, frame[0], frame[1]
+
+    def replay(self, keys, paths) -> None:
+        if self._frames and (keys or paths):
+            top = self._frames[-1]
+            top[0].update(keys)
+            top[1].update(paths)
+
+    # -- values -------------------------------------------------------------------------------------
+    def fetch(self, key, compute, *, reexec: bool = False, transient: bool = False, record: bool = True):
+        """The value for ``key``: kept when still current, else ``compute()``. ``record=False``: the
+        caller does not depend on it (it replays a part of what it read instead)."""
+        node = self.nodes.get(key)
+        if not self.tracking:
+            if node is None:
+                node = self.nodes[key] = _Node(compute(), (), (), 0, 0, None, False)
+            return node.value
+        if node is None or not (node.verified == self.rev or self._current(node)):
+            node = self._run(key, node, compute, reexec, transient)
+        node.used = self.rev
+        if record and self._frames:
+            self._frames[-1][0].add(key)
+        return node.value
+
+    def _current(self, node: _Node) -> bool:
+        rev = self.rev
+        node.used = rev
+        if node.dirty <= node.verified:  # nothing it depends on changed since it was last current
+            node.verified = rev
+            return True
+        changed_at = self.text_changed
+        for p in node.reads:
+            if changed_at.get(p, 0) > node.verified:
+                return False
+        nodes = self.nodes
+        for key in node.deps:
+            dep = nodes.get(key)
+            if dep is None:
+                return False
+            if dep.verified != rev and not self._current(dep):
+                if dep.compute is None:
+                    return False
+                dep = self._run(key, dep, dep.compute, True, dep.transient)
+            if dep.changed > node.verified:
+                return False
+        node.verified = rev
+        return True
+
+    def _run(self, key, old: _Node | None, compute, reexec: bool, transient: bool) -> _Node:
+        value, keys, paths = self.capture(compute)
+        self.recomputed += 1
+        rev = self.rev
+        changed = rev
+        if old is not None:
+            self._unlink(key, old)
+            if _same(old.value, value):
+                value, changed = old.value, old.changed
+        node = _Node(value, tuple(keys), tuple(paths), rev, changed, compute if reexec else None, transient)
+        self.nodes[key] = node
+        rdeps = self.rdeps
+        for d in node.deps:
+            rdeps.setdefault(d, set()).add(key)
+        for p in node.reads:
+            rdeps.setdefault(("text", p), set()).add(key)
+        return node
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # a value that cannot be compared is taken as changed
+        return False
