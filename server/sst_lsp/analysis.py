@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .engine import suppressions
 from .engine.files import FileSystem
 from .engine.model import Violation
-from .engine.project import CONFIG_NAME, Project, find_project_roots
+from .engine.project import CONFIG_NAME, TS_EXTENSIONS, Project, find_project_roots
 from .engine.settings import Problem, Settings, parse_settings
 from .rules.registry import load_all, run_rules
 
@@ -55,9 +56,7 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
     )
     found: list[suppressions.Suppression] = []
     for path in _files_with_text(project, violations):
-        text = project.fs.read_text(path)
-        if text is not None:
-            found.extend(suppressions.scan(path, text))
+        found.extend(replace(s, used=set()) for s in _suppressions_in(project, path))  # kept ones stay unmarked
     if found:
         violations = suppressions.apply(violations, found, result.ran if unused_enabled else set())
         if suppressions.UNUSED_CODE in settings.severity:
@@ -66,6 +65,19 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
                     v.severity = settings.severity[v.code]
         violations.sort(key=lambda v: (str(v.path), v.range.start.line, v.range.start.character, v.code))
     return AppResult(project, violations, result.failures, settings, problems)
+
+
+def _suppressions_in(project: Project, path: Path) -> list:
+    """The suppression comments of one file: kept while its text stands (a TypeScript file's by its text)."""
+    if path.name.endswith(TS_EXTENSIONS):
+        text = project.fs.read_text(path)
+        return _scan(path, text) if text is not None else []
+    return project.disk.memo.fetch(("suppressions", path), lambda: _scan(path, project.fs.read_text(path)), reexec=True)
+
+
+@lru_cache(maxsize=256)
+def _scan(path: Path, text: str | None) -> list:
+    return suppressions.scan(path, text) if text is not None else []
 
 
 def _files_with_text(project: Project, violations: list[Violation]) -> list[Path]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .components import container_option
@@ -62,7 +61,7 @@ class HandlerImports:
     copy_targets: list[tuple[str, str]] | None = field(default_factory=list)
     project: object = None
 
-    @cached_property
+    @property
     def not_visible(self) -> list[str]:
         """What could still provide a missing import out of the analysis' sight (errors become warnings)."""
         return _not_visible(self.project, self.pf, self)
@@ -197,10 +196,12 @@ def _start_files(project, pf: PythonFunction, module: str, module_root: Path | N
 def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     """The import analysis of one function (None when its handler file is unknown or ``bundle`` is set).
 
-    Computed once per analysis for each function (several rules and the hover ask), and its
-    import graph once per disk state for the same inputs.
+    Computed once for each function (several rules and the hover ask) and kept while what it read
+    stands; its import graph is kept per inputs.
     """
-    return project.once(("handler_imports", id(pf)), lambda: _handler_imports(project, pf))
+    # kept while what it read stands; rerun (to learn whether it changed) with the analysis of the day
+    disk = project.disk
+    return disk.memo.fetch(("handler-imports", id(pf)), lambda: _handler_imports(disk.current, pf), reexec=True, transient=True)
 
 
 def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:

@@ -26,7 +26,7 @@ __all__ = ["Memo"]
 
 
 class _Node:
-    __slots__ = ("value", "deps", "reads", "verified", "changed", "dirty", "compute", "used", "transient")
+    __slots__ = ("value", "deps", "reads", "verified", "changed", "dirty", "suspects", "compute", "used", "transient")
 
     def __init__(self, value, deps, reads, rev, changed, compute, transient):
         self.value = value
@@ -35,6 +35,7 @@ class _Node:
         self.verified = rev  # the analysis it was last known to be current in
         self.changed = changed  # the analysis its value last changed in
         self.dirty = 0  # the last analysis that marked it (an input it depends on changed)
+        self.suspects: list = []  # what marked it since it was last current: the only inputs to check
         self.compute = compute  # None: cannot be recomputed by itself
         self.used = rev
         self.transient = transient  # dropped when two analyses pass without asking for it
@@ -58,26 +59,35 @@ class Memo:
         rev = self.rev
         changed = {p for p, t in texts.items() if self.texts.get(p) != t} | (set(self.texts) - set(texts))
         self.texts = dict(texts)
-        queue: list = []
         for p in changed:
             self.text_changed[p] = rev
-            queue.extend(self.rdeps.get(("text", p), ()))
-        nodes, rdeps = self.nodes, self.rdeps
-        while queue:
-            key = queue.pop()
-            node = nodes.get(key)
-            if node is None or node.dirty == rev:
-                continue
-            node.dirty = rev
-            queue.extend(rdeps.get(key, ()))
+        self._mark([(key, ("text", p)) for p in changed for key in self.rdeps.get(("text", p), ())])
         self._sweep()
         return changed
+
+    def _mark(self, queue: list) -> None:
+        """Mark every value that depends on what changed, each with what it depends on that changed."""
+        nodes, rdeps, rev = self.nodes, self.rdeps, self.rev
+        while queue:
+            key, source = queue.pop()
+            node = nodes.get(key)
+            if node is None:
+                continue
+            if node.dirty <= node.verified:
+                node.suspects = []  # current until now: start a new list
+            node.suspects.append(source)
+            if node.dirty == rev:
+                continue
+            node.dirty = rev
+            queue.extend((k, key) for k in rdeps.get(key, ()))
 
     def _sweep(self) -> None:
         if self.rev % 8:
             return  # now and then: the walk is over every value
         old = self.rev - 2
-        gone = [k for k, n in self.nodes.items() if n.transient and n.used < old]
+        # a value something kept still depends on stays (the values it depends on may go at the next sweep)
+        rdeps = self.rdeps
+        gone = [k for k, n in self.nodes.items() if n.transient and n.used < old and not rdeps.get(k)]
         for key in gone:
             self._unlink(key, self.nodes.pop(key))
 
@@ -141,12 +151,13 @@ class Memo:
         if node.dirty <= node.verified:  # nothing it depends on changed since it was last current
             node.verified = rev
             return True
-        changed_at = self.text_changed
-        for p in node.reads:
-            if changed_at.get(p, 0) > node.verified:
-                return False
-        nodes = self.nodes
-        for key in node.deps:
+        # only what marked it can have changed
+        changed_at, nodes = self.text_changed, self.nodes
+        for key in node.suspects:
+            if key[0] == "text":  # a document it read (every memo key is a tuple)
+                if changed_at.get(key[1], 0) > node.verified:
+                    return False
+                continue
             dep = nodes.get(key)
             if dep is None:
                 return False
@@ -156,6 +167,7 @@ class Memo:
                 dep = self._run(key, dep, dep.compute, True, dep.transient)
             if dep.changed > node.verified:
                 return False
+        node.suspects = []
         node.verified = rev
         return True
 

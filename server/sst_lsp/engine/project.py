@@ -128,6 +128,7 @@ class DiskModel:
     keeps_results: bool = False  # an editor session analyses again: results are kept (see ``memo``)
     memo: Memo | None = field(default=None, repr=False)
     _absolute: dict = field(default_factory=dict, repr=False)  # path as asked -> absolute path
+    current: object = field(default=None, repr=False)  # the latest Project over it (what memoised work reruns with)
 
     def __post_init__(self):
         if self.memo is None:
@@ -453,6 +454,7 @@ class Project:
     def __post_init__(self):
         if self.disk is None:
             self.disk = DiskModel(self.root, self.config, self.fs, self.era_override, self.editor_version)
+        self.disk.current = self
         self._ts: dict = {}
         self._once: dict = {}
 

@@ -14,6 +14,7 @@ import fnmatch
 import itertools
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,7 +137,12 @@ class Match:
 
     path: Path
     kind: str  # "member", "unmanaged", "unreadable", "excluded", "hidden", "empty", "ignored-cache", "file", "missing-pyproject"
-    pyproject: object | None = None  # PyProject for a member
+    owner: object = field(default=None, repr=False, compare=False)  # the project (or disk model) that found it
+
+    @property
+    def pyproject(self):
+        """The member's PyProject (read when asked: the workspace does not change with its text)."""
+        return self.owner.pyproject(self.path / "pyproject.toml") if self.kind in ("member", "unmanaged") else None
 
     @property
     def fails(self) -> bool:
@@ -171,6 +177,20 @@ class Workspace:
     @property
     def fails(self) -> bool:
         return any(e.failing for e in self.entries)
+
+    def member_paths(self) -> list[Path]:
+        """The pyproject.toml paths of ``member_projects``, in the same order, without reading the members."""
+        out = []
+        seen: set[Path] = set()
+        if isinstance(self.root_pp.doc.get("project"), dict):
+            out.append(self.root_pp.path)
+            seen.add(self.root_pp.dir)
+        for e in self.entries:
+            for m in e.members:
+                if m.path not in seen:
+                    seen.add(m.path)
+                    out.append(Path(os.path.normpath(m.path / "pyproject.toml")))
+        return out
 
     def member_projects(self) -> list:
         """Root project (when it has ``[project]``) then members in uv's discovery order, deduplicated."""
@@ -214,31 +234,30 @@ def discover(project, root_pp) -> Workspace | None:
             if path in excluded:
                 entry.matches.append(Match(path, "excluded"))
                 continue
-            is_dir = project.fs.is_dir(path)
-            if is_dir and path.name.startswith("."):
-                entry.matches.append(Match(path, "hidden"))  # uv skips hidden folders (a .venv)
-                continue
-            pp = project.pyproject(path / "pyproject.toml") if is_dir else None
-            if pp is None and project.fs.has_entry(path / "pyproject.toml"):
-                entry.matches.append(Match(path, "unreadable"))  # SST002 reports it
-                continue
-            if pp is not None:
-                managed = pp.doc.get("tool", "uv", "managed") if pp.ok else None
-                entry.matches.append(Match(path, "unmanaged" if managed is False else "member", pp))
-                continue
-            if not is_dir:
-                entry.matches.append(Match(path, "file"))
-            else:
-                content = _content(project.fs, path)
-                if content == "empty":
-                    entry.matches.append(Match(path, "empty"))
-                elif content == "cache":
-                    if cache_ignored is None:
-                        cache_ignored = git_ignores_pycache(project.root)
-                    entry.matches.append(Match(path, "ignored-cache" if cache_ignored else "missing-pyproject"))
-                else:
-                    entry.matches.append(Match(path, "missing-pyproject"))
+            # one memoised fact per directory: a member's edit changes the workspace only when it changes this
+            kind = project.derive(("member-kind", path), lambda path=path: _member_kind(project, path), reexec=True)
+            if kind == "cache":
+                if cache_ignored is None:
+                    cache_ignored = git_ignores_pycache(project.root)
+                kind = "ignored-cache" if cache_ignored else "missing-pyproject"
+            entry.matches.append(Match(path, kind, project))
     return Workspace(root_pp, entries, exclude)
+
+
+def _member_kind(project, path: Path) -> str:
+    is_dir = project.fs.is_dir(path)
+    if is_dir and path.name.startswith("."):
+        return "hidden"  # uv skips hidden folders (a .venv)
+    pp = project.pyproject(path / "pyproject.toml") if is_dir else None
+    if pp is None and project.fs.has_entry(path / "pyproject.toml"):
+        return "unreadable"  # SST002 reports it
+    if pp is not None:
+        managed = pp.doc.get("tool", "uv", "managed") if pp.ok else None
+        return "unmanaged" if managed is False else "member"
+    if not is_dir:
+        return "file"
+    content = _content(project.fs, path)
+    return content if content in ("empty", "cache") else "missing-pyproject"
 
 
 def workspaces(project) -> list[Workspace]:
@@ -254,7 +273,8 @@ def _workspaces(project) -> list[Workspace]:
         if path in seen:
             continue
         seen.add(path)
-        ws = discover(project, project.pyproject(path))
+        # apart for each file: most declare no workspace, and editing them leaves that None
+        ws = project.derive(("workspace-of", path), lambda path=path: discover(project, project.pyproject(path)), reexec=True)
         if ws is not None:
             out.append(ws)
     return out
@@ -367,18 +387,77 @@ def optional_dependencies(pp) -> dict[str, list[Requirement]]:
     return out
 
 
-def member_projects(project) -> dict[str, object]:
+class MemberProjects(Mapping):
+    """Normalised project name -> PyProject of every workspace member, the root included.
+
+    It holds names and paths, and reads a project when asked for it: what asks whether a name is
+    a member does not depend on every member's text, and an edit that changes no name leaves it
+    equal (see ``Memo``)."""
+
+    def __init__(self, owner, paths: dict):
+        self._owner = owner
+        self.paths = paths  # name -> pyproject.toml path
+
+    def __getitem__(self, name):
+        return self._owner.pyproject(self.paths[name])
+
+    def __contains__(self, name) -> bool:
+        return name in self.paths
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, MemberProjects) and self.paths == other.paths
+
+    __hash__ = None
+
+
+def member_projects(project) -> MemberProjects:
     """Normalised project name -> PyProject for every workspace member, the root included."""
     return project.derive("member_projects", lambda: _member_projects(project), reexec=True)
 
 
-def _member_projects(project) -> dict[str, object]:
+def _member_projects(project) -> MemberProjects:
     ws = project.root_workspace
-    out: dict[str, object] = {}
-    for pp in ws.member_projects() if ws is not None else ():
-        if pp.ok and pp.normalized:
-            out.setdefault(pp.normalized, pp)
-    return out
+    out: dict[str, Path] = {}
+    if ws is not None:
+        if isinstance(ws.root_pp.doc.get("project"), dict) and ws.root_pp.normalized:
+            out[ws.root_pp.normalized] = ws.root_pp.path
+        seen = {ws.root_pp.dir}
+        for e in ws.entries:
+            for m in e.members:
+                if m.path in seen:
+                    continue
+                seen.add(m.path)
+                path = Path(os.path.normpath(m.path / "pyproject.toml"))
+                name = project_name(project, path)
+                if name:
+                    out.setdefault(name, path)
+    return MemberProjects(project, out)
+
+
+def project_fact(project, path: Path, fact):
+    """``fact(PyProject)`` for the readable pyproject.toml at ``path`` (None otherwise), kept apart:
+    an edit of that file changes what depends on it only when it changes this fact."""
+
+    def compute():
+        pp = project.pyproject(path)
+        return fact(pp) if pp is not None and pp.ok else None
+
+    return project.derive(("fact", fact, path), compute, reexec=True)
+
+
+def _normalized(pp) -> str | None:
+    return pp.normalized
+
+
+def project_name(project, path: Path) -> str | None:
+    """The normalised ``[project] name`` of the pyproject.toml at ``path`` (None: unreadable or unnamed)."""
+    return project_fact(project, path, _normalized)
 
 
 def applicable_sources(project, pp) -> dict[str, object]:

@@ -11,6 +11,7 @@ import logging
 import pkgutil
 import sys
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -168,6 +169,11 @@ class FunctionFacts:
     each: list  # (FunctionDef, Facts, its PythonFunctions), in the order of ``project.functions``
     together: Facts
 
+    @cached_property
+    def by_id(self) -> dict:
+        """id of a ``FunctionDef`` -> its Facts."""
+        return {id(fd): f for fd, f, _ in self.each}
+
 
 def function_facts(project: Project) -> FunctionFacts:
     """Every function's facts, once per analysis: the ``FunctionDef``'s fields (positions included),
@@ -235,6 +241,36 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
         return out
 
     return memo.fetch(("rule", r.code, facts.together), every, transient=True)
+
+
+def part(project: Project, code: str, key, compute):
+    """One item's share of a rule's work (a file, a function), memoised apart: after an edit it is
+    recomputed only when what it read changed, and when its value is the same the rule's result
+    stands. ``compute()`` may read the disk model and what ``key`` names, nothing else."""
+    return project.disk.memo.fetch(("part", code, key), compute, reexec=True, transient=True)
+
+
+def per_function(project: Project, code: str, compute) -> list[tuple]:
+    """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
+    function's facts (``compute`` may read the function, its TypeScript facts and the disk)."""
+    return [(pf, per_group(project, code, None, [pf], lambda pf=pf: compute(project, pf))) for pf in project.python_functions]
+
+
+def per_group(project: Project, code: str, key, pfs: list, compute):
+    """``compute()`` for a group of Python functions (those of one project …), a ``part`` keyed by
+    ``key`` and the functions' facts: ``compute`` may read ``key``, the functions and the disk."""
+    if not project.disk.keeps_results:
+        return compute()
+    memo = project.disk.memo
+    facts = function_facts(project).by_id
+    deps = [project.python_deps(pf.fd) for pf in pfs]
+
+    def one():
+        for d in deps:
+            memo.replay(*d)  # what deciding they are Python functions read
+        return compute()
+
+    return part(project, code, (key, tuple(facts[id(pf.fd)] for pf in pfs)), one)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Severity, Violation
-from .registry import rule
+from .registry import part, rule
 
 
 def syntax_error(path, doc) -> Violation | None:
@@ -46,6 +46,10 @@ def syntax_error(path, doc) -> Violation | None:
 @rule("SST001", "toml-syntax-error", Severity.ERROR, eras=ALL_ERAS, scope="disk")
 def check(project):
     for path in project.toml_paths:
-        pp = project.pyproject(path)
-        if pp is not None and not pp.ok and (v := syntax_error(path, pp.doc)) is not None:
-            yield v
+        yield from part(project, "SST001", path, lambda path=path: _check_file(project, path))
+
+
+def _check_file(project, path) -> list[Violation]:
+    pp = project.pyproject(path)
+    v = syntax_error(path, pp.doc) if pp is not None and not pp.ok else None
+    return [v] if v is not None else []

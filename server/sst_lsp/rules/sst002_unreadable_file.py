@@ -40,7 +40,7 @@ from pathlib import Path
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
-from .registry import rule
+from .registry import part, rule
 
 # consequences, by kind of file, of sst-lsp not reading it
 _SKIPPED = {
@@ -66,7 +66,7 @@ def _pyprojects_needed(project) -> dict[Path, str]:
     out: dict[Path, str] = {}
     for path in project.toml_paths:
         if path.name == "pyproject.toml":
-            project.pyproject(path)
+            part(project, "SST002", path, lambda path=path: project.pyproject(path) is not None)  # read, apart
             out[Path(os.path.abspath(path))] = "pyproject"
     return out
 
@@ -106,8 +106,8 @@ def check(project):
             link = project.link_out_on_path(pf.target.file_part + ".py")
             if link is not None:
                 linked_out.append((pf, link))
-        if pf.project is not None:
-            version_dirs.setdefault(pf.project.dir, None)
+        if pf.project_path is not None:
+            version_dirs.setdefault(pf.project_path.parent, None)
     for d in version_dirs:
         p = Path(os.path.abspath(d / ".python-version"))
         fs.read_text(p)

@@ -38,7 +38,7 @@ from ..engine.handler_imports import handler_imports
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import LineIndex, Range
 from ..engine.pyimports import MODULE, interpreter_minor
-from .registry import rule
+from .registry import per_function, rule
 
 
 def error_range(text: str, problem) -> Range:
@@ -57,10 +57,23 @@ def error_range(text: str, problem) -> Range:
 def check(project):
     in_file: dict[tuple, Violation] = {}
     on_handler: dict[tuple, Violation] = {}
-    for pf in project.python_functions:
-        hi = handler_imports(project, pf)
-        if hi is None:
-            continue
+    for _, found in per_function(project, "SST109", _found):
+        for key, severity, file_violation, hkey, handler_violation in found:
+            prior = in_file.get(key)
+            if prior is None or (prior.severity == Severity.WARNING and severity == Severity.ERROR):
+                in_file[key] = file_violation
+            prior = on_handler.get(hkey)
+            if prior is None or (prior.severity == Severity.WARNING and severity == Severity.ERROR):
+                on_handler[hkey] = handler_violation
+    yield from in_file.values()
+    yield from on_handler.values()
+
+
+def _found(project, pf) -> list[tuple]:
+    """(key in the file, severity, the violation in the file, key on the handler, the violation there) per syntax error."""
+    out: list[tuple] = []
+    hi = handler_imports(project, pf)
+    if hi is not None:
         for path, problem, context in hi.graph.syntax_errors:
             text = project.fs.read_text(path)
             if text is None:
@@ -90,13 +103,11 @@ def check(project):
                 f"{rel} does not parse as {version}{caveat}: {problem.message} (line {problem.line + 1}){how}. "
                 f"{deploy_note}, then {effect}."
             )
-            key = (path, problem.line, problem.column)
-            prior = in_file.get(key)
-            if prior is None or (prior.severity == Severity.WARNING and severity == Severity.ERROR):
-                in_file[key] = Violation("SST109", path, rng, message, severity=severity, related=[Related(pf.fd.file, pf.fd.handler_range, f"the handler {pf.target.text}")])
-            hkey = (pf.fd.file, pf.fd.handler_range)
-            prior = on_handler.get(hkey)
-            if prior is None or (prior.severity == Severity.WARNING and severity == Severity.ERROR):
-                on_handler[hkey] = Violation("SST109", pf.fd.file, pf.fd.handler_range, message, severity=severity, related=[Related(path, rng, "the syntax error")])
-    yield from in_file.values()
-    yield from on_handler.values()
+            out.append((
+                (path, problem.line, problem.column),
+                severity,
+                Violation("SST109", path, rng, message, severity=severity, related=[Related(pf.fd.file, pf.fd.handler_range, f"the handler {pf.target.text}")]),
+                (pf.fd.file, pf.fd.handler_range),
+                Violation("SST109", pf.fd.file, pf.fd.handler_range, message, severity=severity, related=[Related(path, rng, "the syntax error")]),
+            ))
+    return out

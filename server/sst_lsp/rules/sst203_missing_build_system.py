@@ -40,8 +40,8 @@ from ..engine.era import Era
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import ZERO_RANGE
 from ..engine.zip_layout import copy_files, deployed_file
-from ..engine.uv_workspace import member_projects
-from .registry import rule
+from ..engine.uv_workspace import member_projects, project_fact
+from .registry import per_function, rule
 
 
 def add_build_system(doc) -> None:
@@ -53,42 +53,52 @@ def add_build_system(doc) -> None:
 
 def _buildable_member(project) -> bool:
     """Does some workspace member have a [build-system] (so `uv build --all --sdist` succeeds)?"""
-    return any(pp.has_build_system for pp in member_projects(project).values())
+    return any(project_fact(project, path, _has_build_system) for path in member_projects(project).paths.values())
+
+
+def _has_build_system(pp) -> bool:
+    return pp.has_build_system
 
 
 @rule("SST203", "missing-build-system", Severity.ERROR, eras={Era.B}, fix=Safety.SAFE, relies_on=('bundle', 'copyFiles'), scope="functions")
 def check(project):
     reported: set = set()
-    for pf in project.python_functions:
-        pp, fd = pf.project, pf.fd
-        if pp is None or not pp.ok or fd.has_bundle or pp.has_build_system or pp.path in reported:
-            continue
-        copied = copy_files(project, fd)
-        severity = None
-        note = ""
-        if copied is not None and _buildable_member(project):
-            # uv build still succeeds; the only question is whether the handler's code reaches the zip
-            if pf.target.exists and copied.supplies(project, deployed_file(pf.target.file_part)):
-                continue  # copyFiles puts the handler's module where Lambda imports it
-            if copied.unknown:
-                severity = Severity.WARNING
-                note = (
-                    f" (Reported as a warning: this function's copyFiles could not be fully evaluated ({copied.unknown}); "
-                    "if it copies the handler's folder into the zip, the import works.)"
-                )
-        reported.add(pp.path)
-        edit = pp.doc.edit(add_build_system)
-        fix = Fix("Add a hatchling [build-system]", Safety.SAFE, (TextEdit(pp.path, *edit),)) if edit else None
-        name = pp.name or project.rel(pp.dir)
-        yield Violation(
-            "SST203",
-            pp.path,
-            pp.doc.table_header_range("project") or ZERO_RANGE,
-            f'Project "{name}" holds the handler {fd.handler} but has no [build-system]: SST\'s uv build --all --sdist skips it, '
-            f"so its code never reaches the Lambda zip (Runtime.ImportModuleError at runtime); when no member is buildable uv fails "
-            f'with "Workspace does not contain any buildable packages".' + note,
-            severity=severity,
-            fix=fix,
-            related=[Related(fd.file, fd.handler_range, "the handler")],
-            about=fd,
-        )
+    for _, found in per_function(project, "SST203", _found):
+        if found is not None and found[0] not in reported:
+            reported.add(found[0])
+            yield found[1]
+
+
+def _found(project, pf):
+    """(the project's path, the violation) when the function's project has no [build-system]."""
+    pp, fd = pf.project, pf.fd
+    if pp is None or not pp.ok or fd.has_bundle or pp.has_build_system:
+        return None
+    copied = copy_files(project, fd)
+    severity = None
+    note = ""
+    if copied is not None and _buildable_member(project):
+        # uv build still succeeds; the only question is whether the handler's code reaches the zip
+        if pf.target.exists and copied.supplies(project, deployed_file(pf.target.file_part)):
+            return None  # copyFiles puts the handler's module where Lambda imports it
+        if copied.unknown:
+            severity = Severity.WARNING
+            note = (
+                f" (Reported as a warning: this function's copyFiles could not be fully evaluated ({copied.unknown}); "
+                "if it copies the handler's folder into the zip, the import works.)"
+            )
+    edit = pp.doc.edit(add_build_system)
+    fix = Fix("Add a hatchling [build-system]", Safety.SAFE, (TextEdit(pp.path, *edit),)) if edit else None
+    name = pp.name or project.rel(pp.dir)
+    return pp.path, Violation(
+        "SST203",
+        pp.path,
+        pp.doc.table_header_range("project") or ZERO_RANGE,
+        f'Project "{name}" holds the handler {fd.handler} but has no [build-system]: SST\'s uv build --all --sdist skips it, '
+        f"so its code never reaches the Lambda zip (Runtime.ImportModuleError at runtime); when no member is buildable uv fails "
+        f'with "Workspace does not contain any buildable packages".' + note,
+        severity=severity,
+        fix=fix,
+        related=[Related(fd.file, fd.handler_range, "the handler")],
+        about=fd,
+    )

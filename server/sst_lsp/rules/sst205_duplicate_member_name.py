@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
-from ..engine.uv_workspace import workspaces
+from ..engine.uv_workspace import project_name, workspaces
 from .registry import rule
 
 
@@ -45,12 +45,14 @@ from .registry import rule
 def check(project):
     for ws in workspaces(project):
         first_of: dict[str, object] = {}
-        for pp in ws.member_projects():
-            if not pp.ok or pp.normalized is None:
+        for path in ws.member_paths():
+            name = project_name(project, path)
+            if name is None:
                 continue
-            first = first_of.setdefault(pp.normalized, pp)
-            if first is pp:
+            first = first_of.setdefault(name, path)
+            if first == path:
                 continue
+            pp, first = project.pyproject(path), project.pyproject(first)
             yield Violation(
                 "SST205",
                 pp.path,

@@ -47,7 +47,7 @@ import posixpath
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import uses_hatchling
-from .registry import rule
+from .registry import part, rule
 
 KEY = ("tool", "hatch", "build", "targets", "wheel", "packages")
 
@@ -82,7 +82,7 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
 
 @rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info", scope="functions")
 def check(project):
-    handler_projects = {pf.project.path for pf in project.python_functions if pf.project is not None}
+    handler_projects = {pf.project_path for pf in project.python_functions if pf.project_path is not None}
     for path in project.toml_paths:
         if path.name != "pyproject.toml":
             continue
@@ -93,45 +93,49 @@ def check(project):
             severity = Severity.INFO
         else:
             severity = Severity.INFO if project.era in (Era.A, Era.B) else None
-        pp = project.pyproject(path)
-        if pp is None or not pp.ok or not uses_hatchling(pp):
-            continue
-        bad = problems(project, pp)
-        if not bad:
-            continue
-        entries = pp.doc.get(*KEY)
-        drop = sorted({i for i, *_ in bad}, reverse=True)
-        fix = None
-        if len(drop) < len(entries):
+        yield from part(project, "SST206", (path, severity), lambda path=path, severity=severity: list(_findings(project, path, severity)))
 
-            def change(doc, drop=drop):
-                arr = doc["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
-                for i in drop:
-                    del arr[i]
 
-            edit = pp.doc.edit(change)
-            if edit is not None:
-                shown = ", ".join(f'"{entries[i]}"' for i in sorted(drop))
-                fix = Fix(f"Remove {shown} from [tool.hatch.build.targets.wheel] packages", Safety.SAFE, (TextEdit(pp.path, *edit),))
-        all_missing = all(kind == "missing" for _, _, kind, _ in bad) and len(bad) == len(entries)
-        for i, entry, kind, outer in bad:
-            if kind == "missing":
-                msg = (
-                    f'packages entry "{entry}" does not exist in {project.rel(pp.dir)}/. hatchling skips it without a word, so the '
-                    f"wheel lacks that code"
-                    + (
-                        "; as no entry exists, the wheel holds no Python code at all (uv sync and uv build still succeed, imports "
-                        "fail later with ModuleNotFoundError). Point packages at the folder that holds the code."
-                        if all_missing
-                        else ". Remove it or correct the path."
-                    )
+def _findings(project, path, severity):
+    pp = project.pyproject(path)
+    if pp is None or not pp.ok or not uses_hatchling(pp):
+        return
+    bad = problems(project, pp)
+    if not bad:
+        return
+    entries = pp.doc.get(*KEY)
+    drop = sorted({i for i, *_ in bad}, reverse=True)
+    fix = None
+    if len(drop) < len(entries):
+
+        def change(doc, drop=drop):
+            arr = doc["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+            for i in drop:
+                del arr[i]
+
+        edit = pp.doc.edit(change)
+        if edit is not None:
+            shown = ", ".join(f'"{entries[i]}"' for i in sorted(drop))
+            fix = Fix(f"Remove {shown} from [tool.hatch.build.targets.wheel] packages", Safety.SAFE, (TextEdit(pp.path, *edit),))
+    all_missing = all(kind == "missing" for _, _, kind, _ in bad) and len(bad) == len(entries)
+    for i, entry, kind, outer in bad:
+        if kind == "missing":
+            msg = (
+                f'packages entry "{entry}" does not exist in {project.rel(pp.dir)}/. hatchling skips it without a word, so the '
+                f"wheel lacks that code"
+                + (
+                    "; as no entry exists, the wheel holds no Python code at all (uv sync and uv build still succeed, imports "
+                    "fail later with ModuleNotFoundError). Point packages at the folder that holds the code."
+                    if all_missing
+                    else ". Remove it or correct the path."
                 )
-            else:
-                msg = (
-                    f'packages entry "{entry}" lies inside "{outer}", which already ships it. Building the wheel fails: hatchling '
-                    f'raises "A second file is being added to the wheel archive at the same path" (editable installs and sdists '
-                    f"do not show it). Remove the inner entry."
-                )
-            if severity is Severity.INFO:
-                msg += " SST's deploy does not build this project's wheel, so it is not affected; `uv build` and wheel installs are."
-            yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix, severity=severity)
+            )
+        else:
+            msg = (
+                f'packages entry "{entry}" lies inside "{outer}", which already ships it. Building the wheel fails: hatchling '
+                f'raises "A second file is being added to the wheel archive at the same path" (editable installs and sdists '
+                f"do not show it). Remove the inner entry."
+            )
+        if severity is Severity.INFO:
+            msg += " SST's deploy does not build this project's wheel, so it is not affected; `uv build` and wheel installs are."
+        yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix, severity=severity)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
-from ..engine.uv_workspace import is_workspace_source, required_names, sources, workspaces
+from ..engine.uv_workspace import is_workspace_source, project_name, required_names, sources, workspaces
 from .registry import rule
 
 
@@ -54,29 +54,44 @@ def _projects_by_name(project) -> dict:
     return out
 
 
+def _workspace_sources(project, path, root_path) -> list[tuple]:
+    """(name, file of the source, key, where required) for every name the project at ``path``
+    requires from the workspace (its own ``[tool.uv.sources]`` first, then the root's), kept apart."""
+
+    def compute():
+        pp = project.pyproject(path)
+        if pp is None or not pp.ok:
+            return []
+        root = project.pyproject(root_path)
+        own, root_sources = sources(pp), (sources(root) if root is not None else {})
+        out = []
+        for name, where in required_names(pp).items():
+            if name in own:
+                key, value, owner = *own[name], pp.path
+            elif name in root_sources:
+                key, value, owner = *root_sources[name], root_path
+            else:
+                continue
+            if is_workspace_source(value):
+                out.append((name, owner, key, where))
+        return out
+
+    return project.derive(("SST207", path, root_path), compute, reexec=True)
+
+
 @rule("SST207", "workspace-source-not-member", Severity.ERROR, eras=ALL_ERAS, fix=None, scope="disk")
 def check(project):
     for ws in workspaces(project):
         if ws.fails:
             continue  # uv stops at the missing member first (SST204)
-        members = ws.member_projects()
-        names = {pp.normalized for pp in members if pp.ok and pp.normalized}
-        root_sources = sources(ws.root_pp)
+        members = ws.member_paths()
+        names = {n for path in members if (n := project_name(project, path))}
         # one report per source entry: (file, key) -> list of projects that require it
         users: dict[tuple, list] = {}
-        for pp in members:
-            if not pp.ok:
-                continue
-            own = sources(pp)
-            for name, where in required_names(pp).items():
-                if name in own:
-                    key, value, owner = *own[name], pp
-                elif name in root_sources:
-                    key, value, owner = *root_sources[name], ws.root_pp
-                else:
-                    continue
-                if is_workspace_source(value) and name not in names:
-                    users.setdefault((owner.path, key, name), []).append((pp, where))
+        for path in members:
+            for name, owner, key, where in _workspace_sources(project, path, ws.root_pp.path):
+                if name not in names:
+                    users.setdefault((owner, key, name), []).append((project.pyproject(path), where))
         if not users:
             continue
         elsewhere = _projects_by_name(project)

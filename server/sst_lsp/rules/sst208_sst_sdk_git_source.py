@@ -56,7 +56,7 @@ from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.distributions import lock_path_for
 from ..engine.uv_lock import lock_member_entry
 from ..engine.uv_workspace import declared_dependencies
-from .registry import rule
+from .registry import part, rule
 
 RENAME = Version("4.14.1")
 
@@ -171,85 +171,88 @@ def _imports_sst(project, pp) -> bool:
 
 @rule("SST208", "sst-sdk-git-source", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="disk")
 def check(project):
-    root_pp = project.root_pyproject
     for path in project.toml_paths:
-        if path.name != "pyproject.toml":
+        if path.name == "pyproject.toml":
+            yield from part(project, "SST208", path, lambda path=path: list(_findings(project, path)))
+
+
+def _findings(project, path):
+    root_pp = project.root_pyproject
+    pp = project.pyproject(path)
+    for dep in declared_dependencies(pp) or []:
+        if dep.name != "sst":
             continue
-        pp = project.pyproject(path)
-        for dep in declared_dependencies(pp) or []:
-            if dep.name != "sst":
-                continue
-            if dep.req.url and (_fixed_url(dep.req.url) or "sst" not in dep.req.url.lower()):
-                continue  # an archive of an old tag or a commit (fixed content), or someone else's URL
-            own = _sst_source(pp.doc.get("tool", "uv", "sources"))
-            holder = pp
-            found = own
-            if found is None and root_pp is not None and root_pp is not pp and root_pp.ok and project.is_member(pp.dir):
-                found = _sst_source(root_pp.doc.get("tool", "uv", "sources"))
-                holder = root_pp
-            if found is not None and not (isinstance(found[1], dict) and _git_is_renamed(found[1])):
-                continue  # a path, a workspace member, a fork or a pinned old commit: the user's choice
-            new = _replacement(dep.req)
+        if dep.req.url and (_fixed_url(dep.req.url) or "sst" not in dep.req.url.lower()):
+            continue  # an archive of an old tag or a commit (fixed content), or someone else's URL
+        own = _sst_source(pp.doc.get("tool", "uv", "sources"))
+        holder = pp
+        found = own
+        if found is None and root_pp is not None and root_pp is not pp and root_pp.ok and project.is_member(pp.dir):
+            found = _sst_source(root_pp.doc.get("tool", "uv", "sources"))
+            holder = root_pp
+        if found is not None and not (isinstance(found[1], dict) and _git_is_renamed(found[1])):
+            continue  # a path, a workspace member, a fork or a pinned old commit: the user's choice
+        new = _replacement(dep.req)
 
-            def change(doc, i=dep.index, new=new, key=(found[0] if found and holder is pp else None)):
-                doc["project"]["dependencies"][i] = new
-                if key is not None:
-                    _drop_source(doc, key)
+        def change(doc, i=dep.index, new=new, key=(found[0] if found and holder is pp else None)):
+            doc["project"]["dependencies"][i] = new
+            if key is not None:
+                _drop_source(doc, key)
 
-            edits = []
-            edit = pp.doc.edit(change)
-            if edit:
-                edits.append(TextEdit(pp.path, *edit))
-            related = []
-            severity = None
-            renamed = (
-                'Since SST 4.14.1 that directory builds the package "sst-sdk", so uv fails, whatever the SST version: '
-                '"Package metadata name `sst-sdk` does not match given name `sst`".'
-            )
-            advice = 'Depend on "sst-sdk" from PyPI{drop}; the import stays `from sst import Resource`.'
-            if found is not None:
-                if holder is not pp:
-                    other = holder.doc.edit(lambda doc, key=found[0]: _drop_source(doc, key))
-                    if other:
-                        edits.append(TextEdit(holder.path, *other))
-                related.append(Related(holder.path, holder.doc.best_range("tool", "uv", "sources", found[0]), "the git source"))
-                where = f'SST\'s git repository ({found[1].get("git")}, subdirectory "sdk/python")'
-                commit = _locked_sst(project, pp)
-                drop = advice.format(drop=" and remove the [tool.uv.sources] entry")
-                if commit is not None:
-                    severity = Severity.INFO
-                    message = (
-                        f'"{dep.text}" is installed from {where}, and uv.lock pins commit {commit[:12]}, which still builds the '
-                        f'package "sst": deploys work while that pin stays. The next re-lock that moves it (`uv lock --upgrade`) '
-                        f"fails. {renamed} Before then: {drop}"
-                    )
-                else:
-                    message = f'"{dep.text}" is installed from {where}, and no uv.lock pins a commit of it. {renamed} {drop}'
-            elif dep.req.url:
+        edits = []
+        edit = pp.doc.edit(change)
+        if edit:
+            edits.append(TextEdit(pp.path, *edit))
+        related = []
+        severity = None
+        renamed = (
+            'Since SST 4.14.1 that directory builds the package "sst-sdk", so uv fails, whatever the SST version: '
+            '"Package metadata name `sst-sdk` does not match given name `sst`".'
+        )
+        advice = 'Depend on "sst-sdk" from PyPI{drop}; the import stays `from sst import Resource`.'
+        if found is not None:
+            if holder is not pp:
+                other = holder.doc.edit(lambda doc, key=found[0]: _drop_source(doc, key))
+                if other:
+                    edits.append(TextEdit(holder.path, *other))
+            related.append(Related(holder.path, holder.doc.best_range("tool", "uv", "sources", found[0]), "the git source"))
+            where = f'SST\'s git repository ({found[1].get("git")}, subdirectory "sdk/python")'
+            commit = _locked_sst(project, pp)
+            drop = advice.format(drop=" and remove the [tool.uv.sources] entry")
+            if commit is not None:
+                severity = Severity.INFO
                 message = (
-                    f'"{dep.text}" is installed from an archive of a branch of SST\'s repository, which moves. '
-                    f"{renamed} {advice.format(drop='')}"
-                )
-            elif _imports_sst(project, pp):
-                message = (
-                    f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
-                    f"web-test framework (sst 0.2.4), not SST's SDK, and `from sst import Resource` fails at runtime. "
-                    f'SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk"; the import stays `from sst import Resource`.'
+                    f'"{dep.text}" is installed from {where}, and uv.lock pins commit {commit[:12]}, which still builds the '
+                    f'package "sst": deploys work while that pin stays. The next re-lock that moves it (`uv lock --upgrade`) '
+                    f"fails. {renamed} Before then: {drop}"
                 )
             else:
-                severity = Severity.WARNING
-                message = (
-                    f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
-                    f"web-test framework (sst 0.2.4), not SST's SDK. No Python file of this project imports sst yet; the first "
-                    f'`from sst import Resource` will fail. SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk".'
-                )
-            fix = Fix('Depend on "sst-sdk" instead' + (" and remove the git source" if found else ""), Safety.UNSAFE, tuple(edits)) if edits else None
-            yield Violation(
-                "SST208",
-                pp.path,
-                pp.doc.value_range("project", "dependencies", dep.index) or pp.doc.best_range("project", "dependencies"),
-                message,
-                fix=fix,
-                related=related,
-                severity=severity,
+                message = f'"{dep.text}" is installed from {where}, and no uv.lock pins a commit of it. {renamed} {drop}'
+        elif dep.req.url:
+            message = (
+                f'"{dep.text}" is installed from an archive of a branch of SST\'s repository, which moves. '
+                f"{renamed} {advice.format(drop='')}"
             )
+        elif _imports_sst(project, pp):
+            message = (
+                f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
+                f"web-test framework (sst 0.2.4), not SST's SDK, and `from sst import Resource` fails at runtime. "
+                f'SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk"; the import stays `from sst import Resource`.'
+            )
+        else:
+            severity = Severity.WARNING
+            message = (
+                f'"{dep.text}" has no [tool.uv.sources] entry, so uv installs the PyPI package "sst": an unrelated 2013 '
+                f"web-test framework (sst 0.2.4), not SST's SDK. No Python file of this project imports sst yet; the first "
+                f'`from sst import Resource` will fail. SST\'s SDK is "sst-sdk" on PyPI (since SST 4.14.1): depend on "sst-sdk".'
+            )
+        fix = Fix('Depend on "sst-sdk" instead' + (" and remove the git source" if found else ""), Safety.UNSAFE, tuple(edits)) if edits else None
+        yield Violation(
+            "SST208",
+            pp.path,
+            pp.doc.value_range("project", "dependencies", dep.index) or pp.doc.best_range("project", "dependencies"),
+            message,
+            fix=fix,
+            related=related,
+            severity=severity,
+        )

@@ -61,7 +61,7 @@ from ..engine.pyimports import MODULE
 from ..engine.requirements_file import read_requirements_txt
 from ..engine.uv_workspace import runtime_names
 from ._deps_fix import add_dependencies_fix
-from .registry import rule
+from .registry import per_group, rule
 
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement)(?:\s+|=)(\S+)")
 
@@ -100,78 +100,83 @@ def _imported(project, functions, req, venvs) -> tuple | None:
 def check(project):
     by_project: dict = {}
     for pf in project.python_functions:
-        pp = pf.project
-        if pp is None or not pp.ok or pf.fd.has_bundle:
+        if pf.project_path is not None and not pf.fd.has_bundle:
+            by_project.setdefault(pf.project_path, []).append(pf)
+    for path, functions in by_project.items():
+        yield from per_group(project, "SST209", path, functions, lambda path=path, functions=functions: list(_project_findings(project, path, functions)))
+
+
+def _project_findings(project, path, functions):
+    """The findings on the requirements.txt beside one project (``functions``: its handlers)."""
+    pp = project.pyproject(path)
+    if pp is None or not pp.ok:
+        return
+    req_path = pp.dir / "requirements.txt"
+    text = project.fs.read_text(req_path)
+    if text is None:
+        return
+    deps = artifact_distributions(project, pp)
+    declared = runtime_names(project, pp)
+    present = declared | set(deps.closure)
+    runtime = table().runtime_distributions
+    own = project.rel(pp.path)
+    rel = project.rel(req_path)
+    container = any((o := container_option(pf.fd.pairs)) is not None and o.enabled for pf in functions)
+    artifact = "image" if container else "zip"
+    missing, runtime_only = [], []
+    for r in read_requirements_txt(text):
+        if r.name in present or r.name in {m.name for m in missing + runtime_only}:
             continue
-        by_project.setdefault(pp.dir, []).append(pf)
-    for functions in by_project.values():
-        pp = functions[0].project
-        req_path = pp.dir / "requirements.txt"
-        text = project.fs.read_text(req_path)
-        if text is None:
-            continue
-        deps = artifact_distributions(project, pp)
-        declared = runtime_names(project, pp)
-        present = declared | set(deps.closure)
-        runtime = table().runtime_distributions
-        own = project.rel(pp.path)
-        rel = project.rel(req_path)
-        container = any((o := container_option(pf.fd.pairs)) is not None and o.enabled for pf in functions)
-        artifact = "image" if container else "zip"
-        missing, runtime_only = [], []
-        for r in read_requirements_txt(text):
-            if r.name in present or r.name in {m.name for m in missing + runtime_only}:
-                continue
-            (runtime_only if r.name in runtime else missing).append(r)
-        related = [Related(pp.path, pp.doc.best_range("project", "dependencies"), "the dependencies SST installs")]
-        if not missing:
-            includers = including_files(project, req_path)
-            extra = ""
-            if runtime_only:
-                extra = f" ({', '.join(r.req.name for r in runtime_only)}: the Lambda runtime ships it, and pinning it in {own} is still wise)"
-            if includers:
-                keep = f"{', '.join(project.rel(i) for i in includers)} include{'s' if len(includers) == 1 else ''} it with -r, so keep it for whoever installs from there."
-            else:
-                keep = "It changes nothing in the deploy; keep it only if another tool reads it."
-            yield Violation(
-                "SST209",
-                req_path,
-                runtime_only[0].range if runtime_only else ZERO_RANGE,
-                f"SST never reads {rel}: it generates its own requirements with uv export from {own}. "
-                f"Everything listed here is already in the function's {artifact}{extra}. {keep}",
-                severity=Severity.INFO,
-                related=related,
-            )
-            continue
-        fix = add_dependencies_fix(project, pp, [str(m.req) for m in missing + runtime_only])
-        hit = next(((m, found) for m in missing if (found := _imported(project, functions, m, deps.venvs)) is not None), None)
-        names = ", ".join(f'"{m.text}"' for m in missing)
-        one = len(missing) == 1
-        if hit is not None:
-            req, (pf, need) = hit
-            site = need.strongest
-            where = f"{project.rel(site.file)}:{site.site.line + 1}"
-            yield Violation(
-                "SST209",
-                req_path,
-                req.range,
-                f"SST never reads {rel}: it installs only what uv export finds in {own} (and uv.lock). \"{req.text}\" is listed only here, "
-                f'and the handler {pf.target.text} imports "{need.top}" at module level ({where}), so the {artifact} lacks it and every '
-                f"cold start fails with Runtime.ImportModuleError: No module named '{need.top}'. "
-                f"Add {names} to [project].dependencies and run uv lock.",
-                severity=Severity.ERROR,
-                fix=fix,
-                related=[*related, Related(site.file, site_range(project, site.file, site.site), "the import")],
-            )
-            continue
+        (runtime_only if r.name in runtime else missing).append(r)
+    related = [Related(pp.path, pp.doc.best_range("project", "dependencies"), "the dependencies SST installs")]
+    if not missing:
+        includers = including_files(project, req_path)
+        extra = ""
+        if runtime_only:
+            extra = f" ({', '.join(r.req.name for r in runtime_only)}: the Lambda runtime ships it, and pinning it in {own} is still wise)"
+        if includers:
+            keep = f"{', '.join(project.rel(i) for i in includers)} include{'s' if len(includers) == 1 else ''} it with -r, so keep it for whoever installs from there."
+        else:
+            keep = "It changes nothing in the deploy; keep it only if another tool reads it."
         yield Violation(
             "SST209",
             req_path,
-            missing[0].range,
-            f"SST never reads {rel}: it installs only what uv export finds in {own} (and uv.lock). "
-            f"{names} {'is' if one else 'are'} not in its [project].dependencies, so {'it is' if one else 'they are'} missing from the {artifact} "
-            f"and importing {'it' if one else 'them'} fails with Runtime.ImportModuleError. Add {'it' if one else 'them'} to [project].dependencies and run uv lock.",
-            fix=fix,
+            runtime_only[0].range if runtime_only else ZERO_RANGE,
+            f"SST never reads {rel}: it generates its own requirements with uv export from {own}. "
+            f"Everything listed here is already in the function's {artifact}{extra}. {keep}",
+            severity=Severity.INFO,
             related=related,
         )
+        return
+    fix = add_dependencies_fix(project, pp, [str(m.req) for m in missing + runtime_only])
+    hit = next(((m, found) for m in missing if (found := _imported(project, functions, m, deps.venvs)) is not None), None)
+    names = ", ".join(f'"{m.text}"' for m in missing)
+    one = len(missing) == 1
+    if hit is not None:
+        req, (pf, need) = hit
+        site = need.strongest
+        where = f"{project.rel(site.file)}:{site.site.line + 1}"
+        yield Violation(
+            "SST209",
+            req_path,
+            req.range,
+            f"SST never reads {rel}: it installs only what uv export finds in {own} (and uv.lock). \"{req.text}\" is listed only here, "
+            f'and the handler {pf.target.text} imports "{need.top}" at module level ({where}), so the {artifact} lacks it and every '
+            f"cold start fails with Runtime.ImportModuleError: No module named '{need.top}'. "
+            f"Add {names} to [project].dependencies and run uv lock.",
+            severity=Severity.ERROR,
+            fix=fix,
+            related=[*related, Related(site.file, site_range(project, site.file, site.site), "the import")],
+        )
+        return
+    yield Violation(
+        "SST209",
+        req_path,
+        missing[0].range,
+        f"SST never reads {rel}: it installs only what uv export finds in {own} (and uv.lock). "
+        f"{names} {'is' if one else 'are'} not in its [project].dependencies, so {'it is' if one else 'they are'} missing from the {artifact} "
+        f"and importing {'it' if one else 'them'} fails with Runtime.ImportModuleError. Add {'it' if one else 'them'} to [project].dependencies and run uv lock.",
+        fix=fix,
+        related=related,
+    )
 

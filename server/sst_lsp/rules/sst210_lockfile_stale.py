@@ -44,8 +44,8 @@ from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
 from ..engine.uv_lock import describe_key, lock_member_entry, lock_requirement_keys, pyproject_requirement_keys
-from ..engine.uv_workspace import declared_dependencies, external_dependencies, member_projects
-from .registry import rule
+from ..engine.uv_workspace import MemberProjects, declared_dependencies, external_dependencies, member_projects
+from .registry import part, rule
 
 
 def _locked_projects(project) -> dict:
@@ -76,7 +76,7 @@ def check(project):
     if not project.fs.exists(lock_path):
         if not project.python_functions:
             return
-        external = sorted({n for pp in members.values() for n in external_dependencies(project, pp)})
+        external = sorted({n for name in members for n in _external(project, members, name)})
         if not external:
             return
         shown = ", ".join(external[:4]) + (", …" if len(external) > 4 else "")
@@ -96,45 +96,57 @@ def check(project):
     yield from (replace(v) for v in stale)
 
 
+def _external(project, members, name) -> list[str]:
+    """What the member named ``name`` needs from outside the workspace (kept apart for each)."""
+    path = members.paths[name] if isinstance(members, MemberProjects) else members[name].path
+    return part(project, "SST210", ("external", path), lambda: external_dependencies(project, project.pyproject(path)))
+
+
 def _stale(project, members, lock_path):
+    for name in members:
+        path = members.paths[name] if isinstance(members, MemberProjects) else members[name].path
+        yield from part(project, "SST210", (name, path, lock_path), lambda name=name, path=path: list(_stale_member(project, name, path, lock_path)))
+
+
+def _stale_member(project, name, path, lock_path):
     lock_pp = project.pyproject(lock_path)
     if lock_pp is None or not lock_pp.ok or not isinstance(lock_pp.doc.data, dict):
         return  # unreadable (SST002) or does not parse (SST001)
-    for name, pp in members.items():
-        if declared_dependencies(pp) is None:
-            continue  # dynamic dependencies: only a build can tell
-        rel_dir = project.rel(pp.dir)
-        entry = lock_member_entry(lock_pp.doc.data, name, rel_dir)
-        if entry is None:
-            yield Violation(
-                "SST210",
-                pp.path,
-                _where(pp),
-                f'uv.lock has no entry for the workspace member "{pp.name}" ({rel_dir}/): it was locked before this member existed. '
-                f"SST's uv commands re-resolve during the deploy and `uv lock --check` fails with \"The lockfile at `uv.lock` needs to "
-                f'be updated, but `--check` was provided". Run `uv lock`.',
-                related=[Related(lock_path, ZERO_RANGE, "uv.lock")],
-            )
-            continue
-        locked = lock_requirement_keys(entry)
-        declared = pyproject_requirement_keys(project, pp)
-        if locked == declared:
-            continue
-        added = sorted(describe_key(k) for k in declared - locked)
-        removed = sorted(describe_key(k) for k in locked - declared)
-        parts = []
-        if added:
-            parts.append(f"declares {', '.join(added)} that uv.lock does not record")
-        if removed:
-            parts.append(f"no longer declares {', '.join(removed)} that uv.lock records")
-        i = entry.get("_index")
-        lock_range = lock_pp.doc.key_range("package", i, "name") if isinstance(i, int) else None
+    pp = project.pyproject(path)
+    if declared_dependencies(pp) is None:
+        return  # dynamic dependencies: only a build can tell
+    rel_dir = project.rel(pp.dir)
+    entry = lock_member_entry(lock_pp.doc.data, name, rel_dir)
+    if entry is None:
         yield Violation(
             "SST210",
             pp.path,
             _where(pp),
-            f"uv.lock is out of date for \"{pp.name}\": {project.rel(pp.path)} {' and '.join(parts)}. "
-            f"SST's uv commands re-resolve during the deploy, so what is deployed is not what uv.lock pinned, and "
-            f"`uv lock --check` fails with \"The lockfile at `uv.lock` needs to be updated, but `--check` was provided\". Run `uv lock`.",
-            related=[Related(lock_path, lock_range or ZERO_RANGE, f'the uv.lock entry of "{pp.name}"')],
+            f'uv.lock has no entry for the workspace member "{pp.name}" ({rel_dir}/): it was locked before this member existed. '
+            f"SST's uv commands re-resolve during the deploy and `uv lock --check` fails with \"The lockfile at `uv.lock` needs to "
+            f'be updated, but `--check` was provided". Run `uv lock`.',
+            related=[Related(lock_path, ZERO_RANGE, "uv.lock")],
         )
+        return
+    locked = lock_requirement_keys(entry)
+    declared = pyproject_requirement_keys(project, pp)
+    if locked == declared:
+        return
+    added = sorted(describe_key(k) for k in declared - locked)
+    removed = sorted(describe_key(k) for k in locked - declared)
+    parts = []
+    if added:
+        parts.append(f"declares {', '.join(added)} that uv.lock does not record")
+    if removed:
+        parts.append(f"no longer declares {', '.join(removed)} that uv.lock records")
+    i = entry.get("_index")
+    lock_range = lock_pp.doc.key_range("package", i, "name") if isinstance(i, int) else None
+    yield Violation(
+        "SST210",
+        pp.path,
+        _where(pp),
+        f"uv.lock is out of date for \"{pp.name}\": {project.rel(pp.path)} {' and '.join(parts)}. "
+        f"SST's uv commands re-resolve during the deploy, so what is deployed is not what uv.lock pinned, and "
+        f"`uv lock --check` fails with \"The lockfile at `uv.lock` needs to be updated, but `--check` was provided\". Run `uv lock`.",
+        related=[Related(lock_path, lock_range or ZERO_RANGE, f'the uv.lock entry of "{pp.name}"')],
+    )

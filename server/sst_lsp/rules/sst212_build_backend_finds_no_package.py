@@ -51,7 +51,7 @@ from ..engine.era import ALL_ERAS
 from ..engine.files import SKIP_DIRS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import hatch_default_candidates, hatch_finds_files, workspaces
-from .registry import rule
+from .registry import per_group, rule
 
 NOT_PACKAGES = SKIP_DIRS | {"tests", "test", "docs", "scripts"}
 
@@ -102,42 +102,52 @@ def add_packages(folder: str):
     return change
 
 
-def _projects(project) -> list:
+def _projects(project) -> list[Path]:
+    """pyproject.toml paths of every workspace's members, then of the handlers' projects (not read here)."""
     out: dict = {}
     for ws in workspaces(project):
-        out.update((pp, None) for pp in ws.member_projects())
+        out.update((path, None) for path in ws.member_paths())
     for pf in project.python_functions:
-        if pf.project is not None and not pf.fd.has_bundle:
-            out.setdefault(pf.project, None)
+        if pf.project_path is not None and not pf.fd.has_bundle:
+            out.setdefault(pf.project_path, None)
     return list(out)
 
 
 @rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, scope="functions")
 def check(project):
-    for pp in _projects(project):
-        if not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name):
-            continue
-        handlers = [pf for pf in project.python_functions if pf.project is pp and pf.target.py_path is not None]
-        folder = package_folder(project.fs, pp, [pf.target.py_path for pf in handlers])
-        fix = None
-        if folder is not None:
-            edit = pp.doc.edit(add_packages(folder))
-            if edit is not None:
-                fix = Fix(f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"]', Safety.UNSAFE, (TextEdit(pp.path, *edit),))
-        names = " or ".join(sorted(hatch_default_candidates(pp.name)))
-        looked = ", ".join(f"{n}/__init__.py, src/{n}/__init__.py, {n}.py, */{n}/__init__.py" for n in hatch_default_candidates(pp.name))
-        src_pkg = next((f"src/{n}" for n in hatch_default_candidates(pp.name) if project.fs.is_dir(pp.dir / "src" / n)), None)
-        note = f" ({src_pkg}/ exists but has no __init__.py, so hatchling does not count it)" if src_pkg else ""
-        advice = f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"].' if folder else (
-            "Add [tool.hatch.build.targets.wheel] packages = [...] naming the folder that holds the code."
-        )
-        yield Violation(
-            "SST212",
-            pp.path,
-            pp.doc.value_range("project", "name") or pp.doc.best_range("project", "name"),
-            f'hatchling finds no files to put in the wheel of "{pp.name}": none of {looked} exists in {project.rel(pp.dir)}/{note}. '
-            f'Building it fails with "Unable to determine which files to ship inside the wheel" (no directory matches the name '
-            f"{names}), so uv sync --all-packages, which SST runs first, fails with \"Failed to build\". " + advice,
-            fix=fix,
-            related=[Related(pf.fd.file, pf.fd.handler_range, "a handler in this project") for pf in handlers[:3]],
-        )
+    handlers: dict = {}
+    for pf in project.python_functions:
+        if pf.project_path is not None and pf.target.py_path is not None:
+            handlers.setdefault(pf.project_path, []).append(pf)
+    for path in _projects(project):
+        group = handlers.get(path, [])
+        yield from per_group(project, "SST212", path, group, lambda path=path, group=group: list(_findings(project, path, group)))
+
+
+def _findings(project, path, handlers):
+    pp = project.pyproject(path)
+    if pp is None or not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name):
+        return
+    folder = package_folder(project.fs, pp, [pf.target.py_path for pf in handlers])
+    fix = None
+    if folder is not None:
+        edit = pp.doc.edit(add_packages(folder))
+        if edit is not None:
+            fix = Fix(f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"]', Safety.UNSAFE, (TextEdit(pp.path, *edit),))
+    names = " or ".join(sorted(hatch_default_candidates(pp.name)))
+    looked = ", ".join(f"{n}/__init__.py, src/{n}/__init__.py, {n}.py, */{n}/__init__.py" for n in hatch_default_candidates(pp.name))
+    src_pkg = next((f"src/{n}" for n in hatch_default_candidates(pp.name) if project.fs.is_dir(pp.dir / "src" / n)), None)
+    note = f" ({src_pkg}/ exists but has no __init__.py, so hatchling does not count it)" if src_pkg else ""
+    advice = f'Add [tool.hatch.build.targets.wheel] packages = ["{folder}"].' if folder else (
+        "Add [tool.hatch.build.targets.wheel] packages = [...] naming the folder that holds the code."
+    )
+    yield Violation(
+        "SST212",
+        pp.path,
+        pp.doc.value_range("project", "name") or pp.doc.best_range("project", "name"),
+        f'hatchling finds no files to put in the wheel of "{pp.name}": none of {looked} exists in {project.rel(pp.dir)}/{note}. '
+        f'Building it fails with "Unable to determine which files to ship inside the wheel" (no directory matches the name '
+        f"{names}), so uv sync --all-packages, which SST runs first, fails with \"Failed to build\". " + advice,
+        fix=fix,
+        related=[Related(pf.fd.file, pf.fd.handler_range, "a handler in this project") for pf in handlers[:3]],
+    )

@@ -71,7 +71,7 @@ from ..engine.model import Related, Safety, Severity, Violation
 from ..engine.positions import Range
 from ..engine.pyimports import CONDITIONAL, FUNCTION, MODULE
 from ._deps_fix import add_dependencies_fix
-from .registry import rule
+from .registry import per_function, rule
 
 
 def suggest_distribution(project, deps, top: str) -> tuple[str, str] | None:
@@ -103,32 +103,40 @@ RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 @rule("SST213", "undeclared-import", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="functions")
 def check(project):
     reported: dict[tuple, Violation] = {}
-    for pf in project.python_functions:
-        hi = handler_imports(project, pf)
-        if hi is None or pf.project is None or not hi.missing or hi.deps is None or hi.deps.dynamic:
-            continue  # a pyproject.toml that does not parse (SST001) or dynamic dependencies: nothing to compare with
-        pp = pf.project
-        deps = hi.deps
-        container = container_option(pf.fd.pairs)
-        artifact = "image" if container is not None and container.enabled else "zip"
-        for need in hi.missing:
-            certain_need = severity_is_certain(hi, need)
-            for ext in need.sites:
-                site = ext.site
-                key = (ext.file, site.line, site.col, need.top)
-                severity = Severity.ERROR if certain_need and ext.context == MODULE else Severity.WARNING
-                if pf.fd.has_layers or not deps.closure_known:
-                    # layers are how heavy packages (pandas, numpy) usually reach Lambda; without a
-                    # uv.lock, any package a declared one pulls in (pydantic with fastapi) is possible
-                    severity = Severity.INFO
-                prior = reported.get(key)
-                if prior is not None:
-                    if RANK[prior.severity] < RANK[severity]:
-                        del reported[key]
-                    else:
-                        continue
-                reported[key] = _violation(project, pf, hi, need, ext, severity, artifact, deps, pp)
+    for _, found in per_function(project, "SST213", _found):
+        for key, severity, violation in found:
+            prior = reported.get(key)
+            if prior is not None:
+                if RANK[prior.severity] < RANK[severity]:
+                    del reported[key]
+                else:
+                    continue
+            reported[key] = violation
     yield from reported.values()
+
+
+def _found(project, pf) -> list[tuple]:
+    """(import site key, severity, violation) for every missing import of one function."""
+    out: list[tuple] = []
+    hi = handler_imports(project, pf)
+    if hi is None or pf.project is None or not hi.missing or hi.deps is None or hi.deps.dynamic:
+        return out  # a pyproject.toml that does not parse (SST001) or dynamic dependencies: nothing to compare with
+    pp = pf.project
+    deps = hi.deps
+    container = container_option(pf.fd.pairs)
+    artifact = "image" if container is not None and container.enabled else "zip"
+    for need in hi.missing:
+        certain_need = severity_is_certain(hi, need)
+        for ext in need.sites:
+            site = ext.site
+            key = (ext.file, site.line, site.col, need.top)
+            severity = Severity.ERROR if certain_need and ext.context == MODULE else Severity.WARNING
+            if pf.fd.has_layers or not deps.closure_known:
+                # layers are how heavy packages (pandas, numpy) usually reach Lambda; without a
+                # uv.lock, any package a declared one pulls in (pydantic with fastapi) is possible
+                severity = Severity.INFO
+            out.append((key, severity, _violation(project, pf, hi, need, ext, severity, artifact, deps, pp)))
+    return out
 
 
 def _violation(project, pf, hi, need, ext, severity, artifact, deps, pp) -> Violation:

@@ -42,7 +42,7 @@ from ..engine.handler_imports import handler_imports
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import declared_dependencies, member_projects, runtime_names
 from ..engine.pyimports import MODULE
-from .registry import rule
+from .registry import part, rule
 
 BROKEN = Version("4.14.1")
 FIXED = Version("4.14.2")
@@ -78,8 +78,24 @@ def _imports_sst(project, pp) -> bool:
     return False
 
 
+def _some_lock_is_broken(project) -> bool:
+    """Does any uv.lock a deploy of this app could use pin sst-sdk 4.14.1? (Each lock is read apart,
+    so that editing a pyproject.toml does not reread them all.)"""
+    dirs = {p.parent for p in project.disk._indexed if p.name == "uv.lock"}
+    dirs.update(path.parent for path in member_projects(project).paths.values())
+    dirs.update(pf.project_path.parent for pf in project.python_functions if pf.project_path is not None)
+    d = project.root
+    for _ in range(6):  # the app, and the ancestors era C looks in for a workspace
+        dirs.add(d)
+        d = d.parent
+    locks = [d / "uv.lock" for d in dirs if project.fs.is_file(d / "uv.lock")]
+    return any(part(project, "SST215", lock, lambda lock=lock: _broken_lock_entry(project, lock) is not None) for lock in locks)
+
+
 @rule("SST215", "broken-sdk-release", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
+    if not _some_lock_is_broken(project):
+        return
     projects = dict(member_projects(project))
     if project.root_pyproject is not None and project.root_pyproject.ok and project.root_pyproject.normalized:
         projects.setdefault(project.root_pyproject.normalized, project.root_pyproject)

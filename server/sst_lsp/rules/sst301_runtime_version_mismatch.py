@@ -50,7 +50,34 @@ from ._runtime_util import (
     spec_for_minor,
     valid_spec,
 )
-from .registry import rule
+from .registry import per_function, rule
+
+
+def _found(project, pf):
+    """(minor, runtime site, .python-version file, whether it differs, [(pyproject path, whether
+    its requires-python excludes the minor)]) for a function whose runtime is a Python 3 minor."""
+    site = runtime_site(project, pf)
+    if site is None or pf.target.py_path is None or pf.fd.has_bundle or is_container(pf):
+        return None  # a bundle is built elsewhere; an image brings its own Python (SST403)
+    parsed = runtime_minor(site.value)
+    if parsed is None or parsed[0] != 3 or parsed[1] is None:
+        return None
+    if runtime_problem(site.value, project.era_info.version) is not None:
+        return None  # SST302: the runtime itself must change
+    minor = f"3.{parsed[1]}"
+    pv = python_version_file(project, pf)
+    pv_differs = False
+    if pv is not None:
+        tok = python_version_token(project.fs.read_text(pv) or "")
+        pv_differs = tok is not None and tok[0] != minor
+    projects = []
+    pps = [p for p in (pf.project, project.root_pyproject) if p is not None and p.ok]
+    for pp in [p for i, p in enumerate(pps) if all(q is not p for q in pps[:i])]:
+        rp = pp.doc.get("project", "requires-python")
+        if valid_spec(rp) is None:
+            continue
+        projects.append((pp.path, minor not in admitted_minors(rp)))
+    return minor, site, pv, pv_differs, projects
 
 
 @rule("SST301", "runtime-version-mismatch", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE)
@@ -59,30 +86,18 @@ def check(project):
     pyver: dict = defaultdict(list)
     reqpy: dict = defaultdict(list)
     users: dict = defaultdict(set)  # file -> minors of every function that depends on it
-    for pf in project.python_functions:
-        site = runtime_site(project, pf)
-        if site is None or pf.target.py_path is None or pf.fd.has_bundle or is_container(pf):
-            continue  # a bundle is built elsewhere; an image brings its own Python (SST403)
-        parsed = runtime_minor(site.value)
-        if parsed is None or parsed[0] != 3 or parsed[1] is None:
+    for pf, found in per_function(project, "SST301", _found):
+        if found is None:
             continue
-        if runtime_problem(site.value, project.era_info.version) is not None:
-            continue  # SST302: the runtime itself must change
-        minor = f"3.{parsed[1]}"
-        pv = python_version_file(project, pf)
+        minor, site, pv, pv_differs, projects = found
         if pv is not None:
             users[pv].add(minor)
-            tok = python_version_token(project.fs.read_text(pv) or "")
-            if tok is not None and tok[0] != minor:
+            if pv_differs:
                 pyver[pv].append((minor, site, pf))
-        pps = [p for p in (pf.project, project.root_pyproject) if p is not None and p.ok]
-        for pp in [p for i, p in enumerate(pps) if all(q is not p for q in pps[:i])]:
-            rp = pp.doc.get("project", "requires-python")
-            if valid_spec(rp) is None:
-                continue
-            users[pp.path].add(minor)
-            if minor not in admitted_minors(rp):
-                reqpy[pp.path].append((minor, site, pf, pp))
+        for path, differs in projects:
+            users[path].add(minor)
+            if differs:
+                reqpy[path].append((minor, site, pf, project.pyproject(path)))
 
     for path, hits in pyver.items():
         text = project.fs.read_text(path) or ""
