@@ -284,7 +284,11 @@ def _dev_requirements(pp) -> list:
 
 def artifact_distributions(project, pp) -> ArtifactDistributions:
     """What ``uv`` puts into the artifact of a function whose project is ``pp`` (memoised while its inputs stand)."""
-    path = pp.path
+    return artifact_distributions_at(project, pp.path)
+
+
+def artifact_distributions_at(project, path: Path) -> ArtifactDistributions | None:
+    """``artifact_distributions`` of the project at ``path`` (None when it cannot be read)."""
     return project.derive(("artifact_distributions", path), lambda: _artifact_for(project, path), reexec=True)
 
 

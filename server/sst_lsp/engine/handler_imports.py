@@ -20,11 +20,11 @@ TypeScript costs a dictionary look-up per function.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .components import container_option
-from .distributions import ArtifactDistributions, artifact_distributions, stdlib_modules, table
+from .distributions import ArtifactDistributions, artifact_distributions_at, stdlib_modules, table
 from .positions import LineIndex, Range
 from .project import PythonFunction
 from .era import Era
@@ -212,10 +212,9 @@ def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     copy = copy_file_targets(project, pf.fd)
     paths = pythonpath_dirs(project, pf.fd)
     key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None, tuple(paths) if paths is not None else None)
-    hit = project.derive(("handler_imports", key), lambda: _analyse(project, pf, minor, minor_source, module, copy, paths))
-    if hit.pf is not pf or hit.project is not project:
-        hit = HandlerImports(pf, hit.minor, minor_source, hit.graph, hit.deps_of, hit.needs, hit.copy_targets, project)
-    return hit
+    # the analysis kept per inputs holds no function, project or analysis: only what follows from the inputs
+    hit = project.derive(("handler_imports", key), lambda: replace(_analyse(project, pf, minor, minor_source, module, copy, paths), pf=None, deps_of=None, project=None))
+    return HandlerImports(pf, hit.minor, minor_source, hit.graph, _lazy_deps(project, pf.project), hit.needs, hit.copy_targets, project)
 
 
 def _parses(project, path: Path) -> bool:
@@ -226,7 +225,10 @@ def _parses(project, path: Path) -> bool:
 
 def _lazy_deps(project, pp):
     """What uv installs for ``pp``, asked for when needed (and then a dependency of whoever asks)."""
-    return lambda: artifact_distributions(project, pp) if pp is not None and pp.ok else None
+    if pp is None or not pp.ok:
+        return lambda: None
+    path = pp.path
+    return lambda: artifact_distributions_at(project, path)
 
 
 def _analyse(project, pf, minor, minor_source, module, copy, paths) -> HandlerImports:

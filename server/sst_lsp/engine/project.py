@@ -431,6 +431,22 @@ class DiskModel:
         return None, ""
 
 
+class Latest:
+    """The newest analysis over a disk model, standing in for it in what the memo keeps.
+
+    A kept computation may be rerun at a later analysis (to learn whether its value changed): it
+    then runs with the analysis of the day, and keeps no earlier one (and its syntax trees) alive.
+    """
+
+    __slots__ = ("disk",)
+
+    def __init__(self, disk: "DiskModel"):
+        self.disk = disk
+
+    def __getattr__(self, name):
+        return getattr(self.disk.current, name)
+
+
 def _disk(name: str) -> property:
     return property(lambda self: getattr(self.disk, name), doc=f"The disk model's ``{name}``.")
 
@@ -730,7 +746,8 @@ class Project:
         return self._python_table(record=False)[1].get(id(fd), ((), ()))
 
     def _python_table(self, record: bool = True) -> tuple:
-        return self.disk.memo.fetch(("python-functions", self.ts_key), self._python_functions, reexec=True, record=record)
+        disk = self.disk
+        return disk.memo.fetch(("python-functions", self.ts_key), lambda: disk.current._python_functions(), reexec=True, transient=True, record=record)
 
     def _python_functions(self) -> tuple:
         out: list[PythonFunction] = []

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
-from ..engine.project import Project
+from ..engine.project import Latest, Project
 from ..rule_docs import rule_doc_uri
 
 log = logging.getLogger(__name__)
@@ -228,9 +228,11 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
     memo = project.disk.memo
     facts = function_facts(project)
 
+    latest = Latest(project.disk)
+
     def check(fd, pfs) -> list[Violation]:
-        memo.replay(*project.python_deps(fd))  # what deciding its Python functions read
-        return list(r.check(OneFunction(project, fd, pfs)))
+        memo.replay(*latest.python_deps(fd))  # what deciding its Python functions read
+        return list(r.check(OneFunction(latest, fd, pfs)))
 
     def every() -> list[Violation]:
         out: list[Violation] = []
@@ -287,6 +289,7 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
     failures: list[tuple[str, str]] = []
     ran: set[str] = set()
     era = project.era
+    kept = project if not project.disk.keeps_results else Latest(project.disk)  # what kept results may rerun with
     for code, r in rules.items():
         if select is not None:
             if not any(code.startswith(s) for s in select):
@@ -300,16 +303,16 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
         ran.add(code)
         try:
             if r.scope == "disk":  # the same disk model gives the same result: computed once, copied out
-                found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(project)), reexec=True)]
+                found = [replace(v) for v in project.derive(("rule", code), lambda r=r: list(r.check(kept)), reexec=True)]
             elif not project.disk.keeps_results:  # (check analyses once: nothing to keep)
                 found = list(r.check(project))
             elif r.scope == "files":  # kept while the TypeScript analyses and what it read are unchanged
-                found = [replace(v) for v in project.disk.kept(("rule", code, project.ts_key), lambda r=r: list(r.check(project)))]
+                found = [replace(v) for v in project.disk.kept(("rule", code, project.ts_key), lambda r=r: list(r.check(kept)))]
             elif r.scope == "function":
                 found = [replace(v) for v in function_results(project, r)]
             else:
                 key = ("rule", code, function_facts(project).together)
-                found = [replace(v) for v in project.disk.kept(key, lambda r=r: list(r.check(project)))]
+                found = [replace(v) for v in project.disk.kept(key, lambda r=r: list(r.check(kept)))]
             for v in found:
                 if v.severity is None:
                     v.severity = r.severity
