@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ def _use_color(stream) -> bool:
 
 
 def _check(args) -> int:
+    gc.disable()  # a short run: what the collector would find is freed at exit (see analysis.collector_paused)
     from . import fixer, output
     from .engine.model import Severity
     from .rules.registry import load_all

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
-from .analysis import AppResult, analyse_project
+from .analysis import AppResult, analyse_project, collector_paused
 from .engine.files import MAX_FILE_BYTES, FileSystem
 from .engine.fix_choice import choose
 from .engine.model import Fix, Safety, Violation
@@ -127,7 +127,8 @@ def analyse(
         if fs is None:
             fs = systems[workspace] = RecordingFileSystem(workspace=workspace, overlays=overlays, session=session)
         project = Project(root, root / CONFIG_NAME, fs, era_override=era_override)
-        results.append(analyse_project(project, select=select, ignore=ignore))
+        with collector_paused():
+            results.append(analyse_project(project, select=select, ignore=ignore))
         if session.progress is not None:
             session.progress.app_done(i + 1)
     if session.progress is not None:

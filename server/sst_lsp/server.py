@@ -22,6 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import __version__
+from .analysis import collector_paused
 from .engine.documents import OpenDocument
 from .engine.project import CONFIG_NAME
 from .engine.settings import parse_settings
@@ -79,6 +80,7 @@ class SstLanguageServer(LanguageServer):
         self.pull = False
         self.can_refresh = False
         self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
+        self._idle_collection: asyncio.TimerHandle | None = None
 
     # -- analysis -------------------------------------------------------------------------------
     def schedule(self, path: Path) -> None:
@@ -97,12 +99,25 @@ class SstLanguageServer(LanguageServer):
             self.analyse(root)
 
     def analyse(self, root: Path) -> None:
-        outcome = self.session.analyse(root)
+        with collector_paused():  # collections run when the user pauses (collect_when_idle)
+            outcome = self.session.analyse(root)
         for code, err in outcome.result.failures if outcome.result is not None else ():
             if code not in self.failed_rules_logged:
                 self.failed_rules_logged.add(code)
                 self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sst-lsp: rule {code} failed and was skipped: {err}"))
         diagnostics.deliver(self, outcome)
+        self.collect_when_idle()
+
+    def collect_when_idle(self) -> None:
+        """What an analysis leaves is frozen at once (the next keystroke's collections skip it); a
+        full collection runs once the user has paused, never between a keystroke and its diagnostics."""
+        gc.freeze()
+        if self._idle_collection is not None:
+            self._idle_collection.cancel()
+        try:
+            self._idle_collection = asyncio.get_running_loop().call_later(IDLE_COLLECTION_S, _collect)
+        except RuntimeError:  # no event loop (an analysis run outside the server's loop)
+            self._idle_collection = None
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:
@@ -175,6 +190,15 @@ class SstLanguageServer(LanguageServer):
             await asyncio.sleep(0)  # let edits that arrived meanwhile through
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"checked {len(roots)} SST app(s)"))
+
+
+IDLE_COLLECTION_S = 2.0  # a pause this long after an analysis runs the full garbage collection
+
+
+def _collect() -> None:
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def settle_memory() -> None:

@@ -754,12 +754,16 @@ class Project:
         memo = self.disk.memo
         deps: dict = {}
         by_function: dict = {}
+        tracking = memo.tracking
         for fd in self.functions:
             if fd.handler is None:
                 continue
-            pf, keys, paths = memo.capture(lambda fd=fd: self._python_function(fd))
-            memo.replay(keys, paths)
-            deps[id(fd)] = (keys, paths)
+            if tracking:  # what deciding each one read, for the rules that ask about one function
+                pf, keys, paths = memo.capture(lambda fd=fd: self._python_function(fd))
+                memo.replay(keys, paths)
+                deps[id(fd)] = (keys, paths)
+            else:
+                pf = self._python_function(fd)
             if pf is not None:
                 out.append(pf)
                 by_function.setdefault(id(fd), []).append(pf)

@@ -85,6 +85,7 @@ class RuntimeTransform:
     mode: str  # "fill" (??=) or "override" (=)
     range: Range
     file: Path
+    quote: str = '"'  # of the string literal (a fix rewrites it in the same style)
 
 
 @dataclass
@@ -570,14 +571,14 @@ class Extractor:
             lit = string_lit(r, self.src, self.index)
             mode = "fill"
         if lit is not None:
-            sink.append(RuntimeTransform(lit.value, mode, lit.full, self.path))
+            sink.append(RuntimeTransform(lit.value, mode, lit.full, self.path, lit.quote))
 
     def _object_transform_defaults(self, obj, sink: list) -> None:
         for child in obj.named_children:
             if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) == "runtime":
                 lit = string_lit(self.resolve(child.child_by_field_name("value")), self.src, self.index)
                 if lit is not None:
-                    sink.append(RuntimeTransform(lit.value, "override", lit.full, self.path))
+                    sink.append(RuntimeTransform(lit.value, "override", lit.full, self.path, lit.quote))
 
     def _component_transforms(self, var: str, new_node) -> None:
         args = new_node.child_by_field_name("arguments")

@@ -33,21 +33,12 @@ class RuntimeSite:
     origin: str
 
 
-def _quote_at(project, path: Path, rng: Range) -> str:
-    tf = project.ts_file(path)
-    if tf is None:
-        return '"'
-    off = tf.index.offset_of_position(rng.start)
-    ch = tf.text[off:off + 1]
-    return ch if ch in ("'", '"', "`") else '"'
-
-
 def runtime_site(project, pf) -> RuntimeSite | None:
     """Where the runtime ``Project.effective_runtime`` picks is written."""
     fd = pf.fd
     t, _ = project.runtime_transform(fd)
     if t is not None:
-        return RuntimeSite(t.runtime, t.file, t.range, t.range, _quote_at(project, t.file, t.range), "transform")
+        return RuntimeSite(t.runtime, t.file, t.range, t.range, t.quote, "transform")
     if fd.runtime is None:
         return None
     pair = fd.pairs.get("runtime")

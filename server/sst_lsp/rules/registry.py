@@ -94,14 +94,16 @@ def rule(
     ``scope`` says what a rule reads besides the disk model, so that its results can be kept
     while what it reads is unchanged (with the same disk model):
 
-    - ``"disk"``: nothing else (no TypeScript); computed once per disk model, and kept while only
-      TypeScript changes;
+    - ``"disk"``: nothing else (no TypeScript); kept while what it read on disk and in open
+      documents is unchanged (see ``Memo``);
     - ``"function"``: each function on its own (its findings about one function never depend on
       another); rerun only for the functions whose facts changed;
     - ``"functions"``: the functions' facts together (it compares functions, or reports a file
       once for all of them); rerun when any function's facts change;
     - ``"files"``: the TypeScript files themselves (their text, components other than functions);
-      rerun on every analysis.
+      rerun whenever a TypeScript file changes.
+
+    Every scope's results are also recomputed when what they read of the disk model changed.
     """
     if scope not in ("disk", "function", "functions", "files"):
         raise ValueError(f"unknown scope {scope!r}")

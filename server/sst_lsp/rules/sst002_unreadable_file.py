@@ -40,7 +40,7 @@ from pathlib import Path
 from ..engine.era import ALL_ERAS
 from ..engine.model import Related, Severity, Violation
 from ..engine.positions import ZERO_RANGE
-from .registry import part, rule
+from .registry import part, per_function, rule
 
 # consequences, by kind of file, of sst-lsp not reading it
 _SKIPPED = {
@@ -84,6 +84,18 @@ def _non_utf8_note(path: Path, reason: str) -> str:
     return ""
 
 
+def _touch(project, pf) -> tuple:
+    """(has a handler file, the link out of the workspace on the way to it): its file read, so that
+    a reason to skip it is recorded."""
+    if pf.target.py_path is not None:
+        project.python_module(pf.target.py_path)
+        return True, None
+    if not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
+        # a link inside the app that points out of the workspace: the engine treats it as absent
+        return False, project.link_out_on_path(pf.target.file_part + ".py")
+    return False, None
+
+
 @rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)
 def check(project):
     fs = project.fs
@@ -97,15 +109,11 @@ def check(project):
     handlers = []
     version_dirs = {project.root: None}  # ordered set
     linked_out = []
-    for pf in project.python_functions:
-        if pf.target.py_path is not None:
-            project.python_module(pf.target.py_path)
+    for pf, (is_handler, link) in per_function(project, "SST002", _touch):
+        if is_handler:
             handlers.append(pf)
-        elif not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
-            # a link inside the app that points out of the workspace: the engine treats it as absent
-            link = project.link_out_on_path(pf.target.file_part + ".py")
-            if link is not None:
-                linked_out.append((pf, link))
+        elif link is not None:
+            linked_out.append((pf, link))
         if pf.project_path is not None:
             version_dirs.setdefault(pf.project_path.parent, None)
     for d in version_dirs:

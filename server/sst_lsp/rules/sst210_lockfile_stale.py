@@ -64,7 +64,7 @@ def _where(pp):
     )
 
 
-@rule("SST210", "lockfile-stale", Severity.WARNING, eras=ALL_ERAS, severity_label="warning / info")
+@rule("SST210", "lockfile-stale", Severity.WARNING, eras=ALL_ERAS, severity_label="warning / info", scope="functions")
 def check(project):
     rp = project.root_pyproject
     if rp is None or not rp.ok:

@@ -80,7 +80,7 @@ def _found(project, pf):
     return minor, site, pv, pv_differs, projects
 
 
-@rule("SST301", "runtime-version-mismatch", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE)
+@rule("SST301", "runtime-version-mismatch", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE, scope="functions")
 def check(project):
     # file -> [(minor, site, pf)] for every function whose runtime disagrees with that file
     pyver: dict = defaultdict(list)

@@ -43,7 +43,7 @@ from ._runtime_util import is_container, runtime_problem, runtime_site, supporte
 from .registry import rule
 
 
-@rule("SST302", "unsupported-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning")
+@rule("SST302", "unsupported-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
     seen = set()
     version = project.era_info.version

@@ -64,7 +64,7 @@ def _requires_python(pp):
     return pp.doc.get("project", "requires-python")
 
 
-@rule("SST303", "requires-python-not-pinned", Severity.INFO, eras={Era.B}, fix=Safety.UNSAFE)
+@rule("SST303", "requires-python-not-pinned", Severity.INFO, eras={Era.B}, fix=Safety.UNSAFE, scope="functions")
 def check(project):
     root_pv = project.fs.read_text(project.root / ".python-version")
     if root_pv is not None and python_version_token(root_pv) is not None:
