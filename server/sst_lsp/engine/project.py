@@ -745,6 +745,10 @@ class Project:
         ``Memo.replay``. Asking does not make the caller depend on every function's."""
         return self._python_table(record=False)[1].get(id(fd), ((), ()))
 
+    def python_deps_table(self) -> dict:
+        """``python_deps`` of every function, by id of its ``FunctionDef``."""
+        return self._python_table(record=False)[1]
+
     def _python_table(self, record: bool = True) -> tuple:
         disk = self.disk
         return disk.memo.fetch(("python-functions", self.ts_key), lambda: disk.current._python_functions(), reexec=True, transient=True, record=record)

@@ -257,7 +257,18 @@ def part(project: Project, code: str, key, compute):
 def per_function(project: Project, code: str, compute) -> list[tuple]:
     """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
     function's facts (``compute`` may read the function, its TypeScript facts and the disk)."""
-    return [(pf, per_group(project, code, None, [pf], lambda pf=pf: compute(project, pf))) for pf in project.python_functions]
+    pfs = project.python_functions
+    if not project.disk.keeps_results:
+        return [(pf, compute(project, pf)) for pf in pfs]
+    facts, deps = function_facts(project).by_id, project.python_deps_table()
+    replay = project.disk.memo.replay
+
+    def one(pf, d):
+        replay(*d)  # what deciding it is a Python function read
+        return compute(project, pf)
+
+    none = ((), ())
+    return [(pf, part(project, code, (None, (facts[id(pf.fd)],)), lambda pf=pf, d=deps.get(id(pf.fd), none): one(pf, d))) for pf in pfs]
 
 
 def per_group(project: Project, code: str, key, pfs: list, compute):

@@ -1,0 +1,166 @@
+"""The memo that keeps results across an editor session's analyses (``engine/memo.py``): what an
+edit recomputes, and what it must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import copy_app
+from sst_lsp.engine.documents import OpenDocument
+from sst_lsp.engine.memo import Memo
+from sst_lsp.engine.positions import LineIndex, Range
+from sst_lsp.session import EditorSession
+
+A, B = Path("/app/a.toml"), Path("/app/b.toml")
+
+
+class Texts:
+    """Open documents as the memo's computations read them (``FileSystem.read_text`` does this)."""
+
+    def __init__(self, memo: Memo, **texts):
+        self.memo = memo
+        self.texts = {Path(f"/app/{k}.toml"): v for k, v in texts.items()}
+        memo.advance(self.texts)
+
+    def read(self, path: Path) -> str:
+        self.memo.read(path)
+        return self.texts[path]
+
+    def edit(self, **texts) -> set:
+        self.texts.update({Path(f"/app/{k}.toml"): v for k, v in texts.items()})
+        return self.memo.advance(self.texts)
+
+
+def counted(memo: Memo, key, compute, runs: list, **kw):
+    def run():
+        runs.append(key)
+        return compute()
+
+    return memo.fetch(key, run, **kw)
+
+
+def test_a_value_is_recomputed_only_when_a_document_it_read_changed():
+    memo = Memo()
+    docs = Texts(memo, a="1", b="2")
+    runs: list = []
+    value = lambda: counted(memo, "a", lambda: docs.read(A) + "!", runs, reexec=True)  # noqa: E731
+    assert value() == "1!" and runs == ["a"]
+    assert docs.edit(b="3") == {B}
+    assert value() == "1!" and runs == ["a"]  # b.toml is none of its business
+    docs.edit(a="4")
+    assert value() == "4!" and runs == ["a", "a"]
+
+
+def test_a_dependant_stays_when_what_it_asked_for_is_recomputed_to_the_same_value():
+    memo = Memo()
+    docs = Texts(memo, a="name = x\nversion = 1")
+    runs: list = []
+    name = lambda: counted(memo, "name", lambda: docs.read(A).split("\n")[0], runs, reexec=True)  # noqa: E731
+    greeting = lambda: counted(memo, "greeting", lambda: "hello " + name(), runs)  # noqa: E731
+    assert greeting() == "hello name = x"
+    docs.edit(a="name = x\nversion = 2")  # typing in another line of the file
+    assert greeting() == "hello name = x"
+    assert runs == ["greeting", "name", "name"]  # the name was read again, and found unchanged
+    docs.edit(a="name = y\nversion = 2")
+    assert greeting() == "hello name = y" and runs[-2:] == ["name", "greeting"]
+
+
+def test_a_dependency_that_cannot_rerun_alone_makes_its_dependant_rerun():
+    memo = Memo()
+    docs = Texts(memo, a="1")
+    runs: list = []
+    inner = lambda: counted(memo, "inner", lambda: docs.read(A), runs)  # noqa: E731  (reexec=False)
+    outer = lambda: counted(memo, "outer", lambda: inner() + "+", runs)  # noqa: E731
+    assert outer() == "1+"
+    docs.edit(a="2")
+    assert outer() == "2+" and runs == ["outer", "inner", "outer", "inner"]
+
+
+def test_only_what_marked_a_value_is_checked():
+    memo = Memo()
+    docs = Texts(memo, a="1", b="2")
+    runs: list = []
+    parts = {p: (lambda p=p: counted(memo, ("part", p), lambda p=p: docs.read(p) != "", runs, reexec=True)) for p in (A, B)}
+    whole = lambda: counted(memo, "whole", lambda: all(f() for f in parts.values()), runs)  # noqa: E731
+    assert whole() is True
+    runs.clear()
+    docs.edit(a="11")
+    assert whole() is True and runs == [("part", A)]  # b's part was not even looked at
+    assert memo.nodes[("part", B)].verified < memo.rev
+
+
+def test_unused_values_are_dropped_but_not_those_a_kept_value_depends_on():
+    memo = Memo()
+    Texts(memo)
+    memo.fetch("leaf", lambda: 1, transient=True)
+    memo.fetch("root", lambda: memo.fetch("leaf", lambda: 1, transient=True) + 1, transient=True)
+    memo.fetch("alone", lambda: 3, transient=True)
+    for _ in range(16):  # analyses that ask for root only (a sweep runs every 8)
+        memo.advance({})
+        assert memo.fetch("root", lambda: 0, transient=True) == 2  # current: leaf is not even looked at
+    assert "alone" not in memo.nodes
+    assert "leaf" in memo.nodes  # root depends on it
+    for _ in range(16):  # analyses that ask for nothing
+        memo.advance({})
+    assert not memo.nodes  # root first, then leaf
+
+
+def test_without_tracking_it_is_a_plain_cache():
+    memo = Memo(tracking=False)
+    runs: list = []
+    assert counted(memo, "k", lambda: 1, runs) == 1 and counted(memo, "k", lambda: 2, runs) == 1
+    assert runs == ["k"] and memo.nodes["k"].deps == ()
+
+
+def _member_workspace(root: Path, members: int) -> Path:
+    (root / "pyproject.toml").parent.mkdir(parents=True, exist_ok=True)
+    names = [f"m{i}" for i in range(members)]
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.12"\n\n[tool.uv.workspace]\nmembers = ['
+        + ", ".join(f'"{n}"' for n in names)
+        + "]\n",
+        encoding="utf-8",
+    )
+    (root / "package.json").write_text('{"devDependencies": {"sst": "3.17.0"}}\n', encoding="utf-8")
+    functions = []
+    for n in names:
+        pkg = root / n / "src" / n
+        pkg.mkdir(parents=True)
+        (pkg / "__init__.py").write_text("", encoding="utf-8")
+        (pkg / "api.py").write_text("def handler(event, context):\n    return {}\n", encoding="utf-8")
+        (root / n / "pyproject.toml").write_text(
+            f'[project]\nname = "{n}"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n\n'
+            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+            encoding="utf-8",
+        )
+        functions.append(f'    new sst.aws.Function("{n}", {{ handler: "{n}/src/{n}/api.handler", runtime: "python3.12" }});')
+    (root / "sst.config.ts").write_text(
+        'export default $config({\n  app() { return { name: "app", home: "aws" }; },\n  async run() {\n' + "\n".join(functions) + "\n  },\n});\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_a_member_pyproject_edit_recomputes_that_member_only(tmp_path):
+    """Typing in one member's pyproject.toml of a 30-member workspace recomputes a bounded number
+    of values (that member's), however many members there are; each result equals a fresh one."""
+    from test_incremental_differential import _fresh, _key
+
+    app = _member_workspace(tmp_path / "app", 30)
+    member = app / "m7" / "pyproject.toml"
+    session = EditorSession(workspace_root=app)
+    doc = OpenDocument(member, member.read_text(encoding="utf-8"), 1)
+    session.docs[member] = doc
+    session.analyse(app)
+    memo = session._last_projects[app][1].memo
+    recomputed = []
+    for old, new in (('version = "0.1.0"', 'version = "0.1.01"'), ('version = "0.1.01"', 'version = "0.1.0"'), ('name = "m7"', 'name = "m1"')):
+        before = memo.recomputed
+        offset = doc.text.index(old)
+        index = LineIndex(doc.text)
+        doc.apply_changes([(Range(index.position_of_offset(offset), index.position_of_offset(offset + len(old))), new)], doc.version + 1)
+        incremental = _key(session.analyse(app).current)
+        assert incremental == _fresh(app, {member: doc})
+        recomputed.append(memo.recomputed - before)
+    assert max(recomputed[:2]) <= 40, recomputed  # about one member's share of each rule, not 30 members'
+    assert any(v[1] == "SST205" for v in incremental)  # the rename made two members "m1": reported
