@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import copy_app
 from sst_lsp.engine.documents import OpenDocument
 from sst_lsp.engine.memo import Memo
 from sst_lsp.engine.positions import LineIndex, Range
