@@ -10,7 +10,8 @@
    p99 — on a 2,000-line sst.config.ts (next to one full tree-sitter parse of that file in this
    process), on a realistic app's 50-line sst.config.ts and 600-line infra file (shared
    defaults spread into twenty functions, routes with a transform), and inside a string of a
-   member's pyproject.toml in the 500-project workspace.
+   member's pyproject.toml in the 500-project workspace. The same edits are then timed in this
+   process, on an editor session without the protocol, to show what the protocol adds.
 3. Cross-file update: 500-project workspace, sst.config.ts and one infra file open; remove one
    member's [build-system]; time until that pyproject.toml's diagnostics are re-published.
 4. Start-up: initialize to the first diagnostics for the 500-project workspace.
@@ -207,6 +208,37 @@ async def keystrokes(root: Path, edits: int, file: str = "sst.config.ts", script
     return {"p50": statistics.median(latencies), "p99": statistics.quantiles(latencies, n=100)[98], "n": len(latencies)}
 
 
+def in_process(root: Path, file: str, script, edits: int) -> dict:
+    """The same edits applied to an editor session in this process (no protocol, no JSON): an
+    analysis per edit, as the server runs it, collections paused the same way."""
+    import gc
+
+    from sst_lsp.analysis import collector_paused
+    from sst_lsp.engine.documents import OpenDocument
+    from sst_lsp.engine.positions import Position, Range
+    from sst_lsp.session import EditorSession
+
+    session = EditorSession(workspace_root=root)
+    path = root / file
+    doc = OpenDocument(path, path.read_text(), 1)
+    doc.parse_full()
+    session.docs[path] = doc
+    app = session.root_for(path)
+    with collector_paused():
+        session.analyse(app)
+    gc.freeze()
+    latencies = []
+    for line, char, text, delete in script(doc.text, edits):
+        start = time.perf_counter()
+        with collector_paused():
+            doc.apply_changes([(Range(Position(line, char), Position(line, char + delete)), text)], doc.version + 1)
+            session.analyse(app)
+        latencies.append(time.perf_counter() - start)
+        gc.freeze()
+    gc.unfreeze()
+    return {"p50": statistics.median(latencies), "p99": statistics.quantiles(latencies, n=100)[98], "n": len(latencies)}
+
+
 def full_parse_time(path: Path, runs: int = 30) -> float:
     from sst_lsp.engine.typescript import new_parser
 
@@ -281,6 +313,15 @@ def main(argv=None) -> int:
             print(f"   realistic app, {label}: p50 {ks['p50'] * 1000:.2f}ms, p99 {ks['p99'] * 1000:.2f}ms over {ks['n']} edits")
         ks = asyncio.run(keystrokes(mono500, min(args.edits, 100), "fn0007/pyproject.toml", toml_script))
         print(f"   inside a string of a member's pyproject.toml, 500 members: p50 {ks['p50'] * 1000:.2f}ms, p99 {ks['p99'] * 1000:.2f}ms over {ks['n']} edits")
+        print("\n   The same edits in this process (an editor session, no protocol):")
+        for label, root, file, script, n in (
+            ("2,000-line sst.config.ts", big, "sst.config.ts", edit_script, args.edits),
+            ("50-line sst.config.ts", real, "sst.config.ts", edit_script, min(args.edits, 100)),
+            ("600-line infra/api.ts", real, "infra/api.ts", edit_script, min(args.edits, 100)),
+            ("member's pyproject.toml, 500 members", mono500, "fn0007/pyproject.toml", toml_script, min(args.edits, 100)),
+        ):
+            ks = in_process(root, file, script, n)
+            print(f"   {label}: p50 {ks['p50'] * 1000:.2f}ms, p99 {ks['p99'] * 1000:.2f}ms over {ks['n']} edits")
         print("\n3./4. Cross-file update and start-up, 500-project workspace")
         crosses, starts = [], []
         for _ in range(max(1, args.runs // 2)):

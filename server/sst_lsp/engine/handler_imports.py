@@ -213,7 +213,8 @@ def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     paths = pythonpath_dirs(project, pf.fd)
     key = (pf.target.py_path, module, minor, tuple(copy) if copy is not None else None, pf.project.path if pf.project else None, tuple(paths) if paths is not None else None)
     # the analysis kept per inputs holds no function, project or analysis: only what follows from the inputs
-    hit = project.derive(("handler_imports", key), lambda: replace(_analyse(project, pf, minor, minor_source, module, copy, paths), pf=None, deps_of=None, project=None))
+    compute = lambda: replace(_analyse(project, pf, minor, minor_source, module, copy, paths), pf=None, deps_of=None, project=None)  # noqa: E731
+    hit = project.derive(("handler_imports", key), compute, transient=True)
     return HandlerImports(pf, hit.minor, minor_source, hit.graph, _lazy_deps(project, pf.project), hit.needs, hit.copy_targets, project)
 
 

@@ -142,11 +142,12 @@ class DiskModel:
         except ValueError:
             return str(path)
 
-    def derive(self, key, compute, reexec: bool = False):
+    def derive(self, key, compute, reexec: bool = False, transient: bool = False):
         """A fact derived from the disk model (``member_projects``, the uv workspaces …), computed once
         and kept while what it read is unchanged. ``reexec``: ``compute`` reads the disk model only
-        (no analysis's TypeScript), so the memo may rerun it to learn whether its value changed."""
-        return self.memo.fetch(("derive", key), compute, reexec=reexec)
+        (no analysis's TypeScript), so the memo may rerun it to learn whether its value changed.
+        ``transient``: keyed by what an edit can change (a handler string): dropped once unused."""
+        return self.memo.fetch(("derive", key), compute, reexec=reexec, transient=transient)
 
     def kept(self, key, compute):
         """A result kept across analyses while its ``key`` (the facts it was computed from) recurs and
@@ -215,7 +216,7 @@ class DiskModel:
 
     def resolve_handler(self, handler: str, base: Path | None = None) -> HandlerTarget:
         """Where a handler string points (computed once per disk state; do not modify the result)."""
-        return self.memo.fetch(("handler", handler, base), lambda: self._resolve_handler(handler, base or self.root), reexec=True)
+        return self.memo.fetch(("handler", handler, base), lambda: self._resolve_handler(handler, base or self.root), reexec=True, transient=True)
 
     def _resolve_handler(self, handler: str, base: Path) -> HandlerTarget:
         text = handler.strip()

@@ -191,7 +191,8 @@ def function_facts(project: Project) -> FunctionFacts:
 
 
 def _facts(project: Project) -> tuple[list, Facts]:
-    app = tuple(project.function_transforms)
+    app = Facts(tuple(project.function_transforms))  # hashed once, not once per function
+    app = project.disk.kept(("facts", app), lambda: app)
     out = []
     for fd in project.functions:
         lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
