@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 
@@ -24,14 +24,14 @@ def parse_text(text: str) -> str:
     return _LONE_CR.sub("\n", text)
 
 
-@dataclass(frozen=True, order=True)
-class Position:
+class Position(NamedTuple):
+    """A position as LSP counts it. A tuple: made, hashed and compared in C, in order."""
+
     line: int
     character: int  # UTF-16 code units
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     start: Position
     end: Position
 
