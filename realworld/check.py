@@ -13,6 +13,13 @@ it). Exit status: 0 when every present project matches its record, 1 otherwise.
 also copies each present app to a temporary folder, runs ``uv lock`` there, applies
 ``sst-lsp check --fix`` (safe fixes) and runs ``uv lock`` again: a project uv accepted before
 must still be accepted after, and the files the fixes changed are listed.
+
+    python realworld/check.py CORPUS --edits 30
+
+also opens each app in an editor session (its sst.config.ts, pyproject.toml and Python files,
+up to twelve), makes that many random one-character edits (in memory, never on disk) and
+compares the diagnostics after every edit with a fresh analysis of the same texts: the
+incremental path must agree with a full analysis on real projects too.
 """
 
 from __future__ import annotations
@@ -71,11 +78,74 @@ def fix_with_uv(app: Path) -> tuple[str, bool]:
         return f"fixed {', '.join(changed)}; {verdict}", fine
 
 
+def _key(by_path: dict) -> list[tuple]:
+    return sorted(
+        (str(p), v.code, tuple(v.range.start), tuple(v.range.end), v.severity.value, v.message) for p, vs in by_path.items() for v in vs
+    )
+
+
+def session_edits(workspace: Path, app: Path, edits: int, seed: int = 1) -> list[str]:
+    """Random edits in an editor session; a description of every step whose diagnostics differ from
+    a fresh analysis of the same texts."""
+    import random
+
+    from sst_lsp.engine import project as project_module
+    from sst_lsp.engine.documents import OpenDocument
+    from sst_lsp.engine.positions import LineIndex, Range
+    from sst_lsp.session import EditorSession
+
+    def opened(session, path, text, version):
+        doc = OpenDocument(path, text, version)
+        doc.parse_full()
+        session.docs[path] = doc
+        return doc
+
+    def fresh(docs) -> list[tuple]:
+        session = EditorSession(workspace_root=workspace)
+        for path, doc in docs.items():
+            opened(session, path, doc.text, doc.version)
+        kept = dict(project_module._TS_CACHE)
+        project_module._TS_CACHE.clear()  # nothing shared with the incremental side
+        try:
+            return _key(session.analyse(app).current)
+        finally:
+            project_module._TS_CACHE.clear()
+            project_module._TS_CACHE.update(kept)
+
+    rng = random.Random(seed)
+    skip = ("node_modules", ".venv", ".git", ".sst")
+    files = [app / "sst.config.ts", *sorted(app.rglob("pyproject.toml")), *sorted(app.rglob("*.py"))]
+    files = [f for f in files if f.is_file() and not any(part in skip for part in f.parts)][:12]
+    session = EditorSession(workspace_root=workspace)
+    docs = {}
+    for f in files:
+        try:
+            docs[f] = opened(session, f, f.read_text(encoding="utf-8"), 1)
+        except (OSError, UnicodeDecodeError):
+            continue
+    session.analyse(app)
+    problems = []
+    for step in range(edits):
+        path = rng.choice(list(docs))
+        doc = docs[path]
+        start = rng.randrange(len(doc.text) + 1)
+        new = rng.choice(["x", "\n", "#", '"', "1", " "]) if rng.random() < 0.7 else ""
+        end = start if new else min(len(doc.text), start + rng.randrange(1, 6))
+        index = LineIndex(doc.text)
+        doc.apply_changes([(Range(index.position_of_offset(start), index.position_of_offset(end)), new)], doc.version + 1)
+        incremental = _key(session.analyse(app).current)
+        expected = fresh(docs)
+        if incremental != expected:
+            problems.append(f"step {step}: {path.relative_to(app)} [{start}:{end}] -> {new!r}: {sorted(set(incremental) ^ set(expected))[:2]}")
+    return problems
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("corpus", type=Path, help="folder holding the projects' local copies")
     p.add_argument("--data", type=Path, default=HERE / "projects.toml")
     p.add_argument("--fix-with-uv", action="store_true", help="also apply the safe fixes to a copy and compare uv lock before and after")
+    p.add_argument("--edits", type=int, default=0, help="also make N random edits in an editor session and compare each with a fresh analysis")
     args = p.parse_args(argv)
     data = tomllib.loads(args.data.read_text(encoding="utf-8"))
     mismatches = present = 0
@@ -102,6 +172,12 @@ def main(argv=None) -> int:
             what, fine = fix_with_uv(app)
             print(f"    --fix: {what}")
             mismatches += 0 if fine else 1
+        if args.edits:
+            problems = session_edits(args.corpus / proj["local"], app, args.edits)
+            print(f"    editor session: {args.edits} edits, {len(problems)} differ from a fresh analysis")
+            for problem in problems[:5]:
+                print(f"      {problem}")
+            mismatches += 1 if problems else 0
         if now != recorded:
             mismatches += 1
             for f in sorted(set(now) - set(recorded)):
