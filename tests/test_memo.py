@@ -163,3 +163,21 @@ def test_a_member_pyproject_edit_recomputes_that_member_only(tmp_path):
         recomputed.append(memo.recomputed - before)
     assert max(recomputed[:2]) <= 40, recomputed  # about one member's share of each rule, not 30 members'
     assert any(v[1] == "SST205" for v in incremental)  # the rename made two members "m1": reported
+
+
+def test_looks_between_analyses_keep_what_the_analyses_kept(tmp_path):
+    """Hovers and completions build a project to look at: however many, the next analysis
+    recomputes nothing (they neither start a revision nor sweep)."""
+    app = _member_workspace(tmp_path / "app", 3)
+    session = EditorSession(workspace_root=app)
+    member = app / "m1" / "pyproject.toml"
+    session.docs[member] = OpenDocument(member, member.read_text(encoding="utf-8"), 1)
+    session.analyse(app)
+    session.analyse(app)
+    memo = session._last_projects[app][1].memo
+    before, rev = memo.recomputed, memo.rev
+    for _ in range(40):
+        session.make_project(app, analysis=False)
+    assert memo.rev == rev
+    session.analyse(app)
+    assert memo.recomputed == before

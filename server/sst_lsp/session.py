@@ -85,7 +85,8 @@ class EditorSession:
         return self.results.get(root, {}).get(path, []) if root is not None else []
 
     # -- analysis -----------------------------------------------------------------------------
-    def make_project(self, root: Path) -> Project:
+    def make_project(self, root: Path, analysis: bool = True) -> Project:
+        """The project to analyse (``analysis=False``: to look at, for a hover or a completion)."""
         overlays = {p: d.text for p, d in self.docs.items()}
         trees = {p: d.tree for p, d in self.docs.items() if d.tree is not None}
         editor_version = self.editor_settings.sst_version
@@ -98,7 +99,7 @@ class EditorSession:
             disk = previous[1]
             fs = disk.fs
             fs.overlays = overlays
-            disk.advance(fs, overlays)
+            disk.advance(fs, overlays, analysis)
         else:
             fs = FileSystem.cached(self.disk, self.workspace_root or root, overlays=overlays)
             disk = DiskModel(root, root / CONFIG_NAME, fs, editor_version=editor_version, keeps_results=True)

@@ -53,16 +53,22 @@ class Memo:
         self.recomputed = 0  # values computed (a counter for tests and profiles)
 
     # -- one analysis after another ---------------------------------------------------------
-    def advance(self, texts: dict) -> set:
-        """Start an analysis in which the open documents say ``texts``; returns the changed paths."""
+    def advance(self, texts: dict, analysis: bool = True) -> set:
+        """Start an analysis in which the open documents say ``texts``; returns the changed paths.
+
+        ``analysis=False``: a look (a hover, a completion) rather than an analysis: when no text
+        changed it starts nothing, so that looks do not age what the analyses keep."""
+        changed = {p for p, t in texts.items() if self.texts.get(p) != t} | (set(self.texts) - set(texts))
+        if not changed and not analysis:
+            return changed
         self.rev += 1
         rev = self.rev
-        changed = {p for p, t in texts.items() if self.texts.get(p) != t} | (set(self.texts) - set(texts))
         self.texts = dict(texts)
         for p in changed:
             self.text_changed[p] = rev
         self._mark([(key, ("text", p)) for p in changed for key in self.rdeps.get(("text", p), ())])
-        self._sweep()
+        if analysis:
+            self._sweep()
         return changed
 
     def _mark(self, queue: list) -> None:

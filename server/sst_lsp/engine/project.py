@@ -154,12 +154,13 @@ class DiskModel:
         the documents it read are unchanged; dropped when two analyses did not ask for it."""
         return self.memo.fetch(key, compute, transient=True)
 
-    def advance(self, fs: FileSystem, overlays: dict) -> set:
-        """The next analysis over this disk model: the editor's documents now say ``overlays``.
-        Returns the paths of the non-TypeScript documents whose text changed."""
+    def advance(self, fs: FileSystem, overlays: dict, analysis: bool = True) -> set:
+        """The next analysis over this disk model (``analysis=False``: a hover's look at it): the
+        editor's documents now say ``overlays``. Returns the paths of the non-TypeScript documents
+        whose text changed."""
         fs.memo = self.memo
         self.fs = fs
-        return self.memo.advance({p: t for p, t in overlays.items() if not p.name.endswith(TS_EXTENSIONS)})
+        return self.memo.advance({p: t for p, t in overlays.items() if not p.name.endswith(TS_EXTENSIONS)}, analysis)
 
     def pyproject(self, path: Path) -> PyProject | None:
         absolute = self._absolute.get(path)

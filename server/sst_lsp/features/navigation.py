@@ -36,7 +36,7 @@ def project_for(ls, path: Path) -> Project | None:
         return None
     root = ls.session.root_for(path)
     # the server's own view: overlays, trees and the editor's sstVersion setting
-    return ls.session.make_project(root) if root is not None else None
+    return ls.session.make_project(root, analysis=False) if root is not None else None
 
 
 def _path(uri: str) -> Path | None:
