@@ -199,9 +199,9 @@ def handler_imports(project, pf: PythonFunction) -> HandlerImports | None:
     Computed once for each function (several rules and the hover ask) and kept while what it read
     stands; its import graph is kept per inputs.
     """
-    # kept while what it read stands; rerun (to learn whether it changed) with the analysis of the day
-    disk = project.disk
-    return disk.memo.fetch(("handler-imports", id(pf)), lambda: _handler_imports(disk.current, pf), reexec=True, transient=True)
+    # kept while what it read stands; never rerun on its own (it holds this analysis's function):
+    # what asked for it asks again
+    return project.disk.memo.fetch(("handler-imports", id(pf)), lambda: _handler_imports(project, pf), transient=True)
 
 
 def _handler_imports(project, pf: PythonFunction) -> HandlerImports | None:

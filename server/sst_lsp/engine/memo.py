@@ -112,6 +112,13 @@ class Memo:
                 if not s:
                     del rdeps[("text", p)]
 
+    def forget(self, key) -> None:
+        """Drop one value (what depends on it recomputes it when next checked)."""
+        node = self.nodes.pop(key, None)
+        if node is not None:
+            self._unlink(key, node)
+            self._mark([(k, key) for k in self.rdeps.get(key, ())])
+
     # -- recording ------------------------------------------------------------------------------
     def read(self, path) -> None:
         """An open document's text was read (``FileSystem`` calls this)."""

@@ -738,9 +738,10 @@ class Project:
         """Functions SST builds (or should build) with its Python builder."""
         return self._python_table()[0]
 
-    def python_by_function(self) -> dict:
-        """id of a ``FunctionDef`` -> its Python functions."""
-        return self._python_table()[2]
+    def python_by_function(self, record: bool = True) -> dict:
+        """id of a ``FunctionDef`` -> its Python functions (``record=False``: without depending on
+        every function's, for a caller that depends on one function's decision by ``python_deps``)."""
+        return self._python_table(record)[2]
 
     def python_deps(self, fd: typescript.FunctionDef) -> tuple:
         """What deciding ``fd``'s Python functions read: (memo keys, document paths), for
@@ -752,8 +753,9 @@ class Project:
         return self._python_table(record=False)[1]
 
     def _python_table(self, record: bool = True) -> tuple:
-        disk = self.disk
-        return disk.memo.fetch(("python-functions", self.ts_key), lambda: disk.current._python_functions(), reexec=True, transient=True, record=record)
+        # not rerun on its own: only this key's analysis can compute it (another one's functions
+        # are other objects); what depends on it asks again
+        return self.disk.memo.fetch(("python-functions", self.ts_key), self._python_functions, transient=True, record=record)
 
     def _python_functions(self) -> tuple:
         out: list[PythonFunction] = []

@@ -176,6 +176,37 @@ class FunctionFacts:
         """id of a ``FunctionDef`` -> its Facts."""
         return {id(fd): f for fd, f, _ in self.each}
 
+    @cached_property
+    def by_facts(self) -> dict:
+        """Facts -> (the ``FunctionDef``, its Python functions) of this analysis."""
+        return {f: (fd, pfs) for fd, f, pfs in self.each}
+
+
+GONE = object()  # what a kept part reran to when its function was not in the newest analysis
+
+
+def _kept_part(project: Project, key, compute):
+    """``compute()`` kept under ``key`` (reran after edits); made again when a rerun found its
+    function gone (a value nothing should have read, but a key can come back: type, then undo)."""
+    memo = project.disk.memo
+    value = memo.fetch(key, compute, reexec=True, transient=True)
+    if value is GONE:
+        memo.forget(key)
+        value = memo.fetch(key, compute, reexec=True, transient=True)
+    return value
+
+
+def function_now(project: Project, facts: Facts) -> tuple | None:
+    """(FunctionDef, Python functions) with these facts in the newest analysis, None when gone.
+
+    A kept part reruns after an edit (to learn whether its value changed), possibly in a later
+    analysis than the one it was made in: it must read that analysis's objects, never the ones
+    it was made with (their syntax nodes belong to an older tree). Asking depends on nothing: the
+    caller depends on the function's facts (its key) and on what decided its Python functions."""
+    memo = project.disk.memo
+    current, _, _ = memo.capture(lambda: function_facts(project))
+    return current.by_facts.get(facts)
+
 
 def function_facts(project: Project) -> FunctionFacts:
     """Every function's facts, once per analysis: the ``FunctionDef``'s fields (positions included),
@@ -233,16 +264,20 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
 
     latest = Latest(project.disk)
 
-    def check(fd, pfs) -> list[Violation]:
+    def check(f) -> list[Violation]:
+        now = function_now(latest, f)  # the function as it is when this runs (again)
+        if now is None:
+            return GONE  # not in the newest analysis: nothing asks for this result now
+        fd, pfs = now
         memo.replay(*latest.python_deps(fd))  # what deciding its Python functions read
         return list(r.check(OneFunction(latest, fd, pfs)))
 
     def every() -> list[Violation]:
         out: list[Violation] = []
-        for fd, f, pfs in facts.each:
+        for _, f, _ in facts.each:
             # rerun when what it read changed, to learn whether its result did: its inputs are this
             # function's facts (the key) and the disk model, which any analysis with that key shares
-            out.extend(memo.fetch(("rule", r.code, f), lambda fd=fd, pfs=pfs: check(fd, pfs), reexec=True, transient=True))
+            out.extend(_kept_part(project, ("rule", r.code, f), lambda f=f: check(f)))
         return out
 
     return memo.fetch(("rule", r.code, facts.together), every, transient=True)
@@ -261,32 +296,31 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
     pfs = project.python_functions
     if not project.disk.keeps_results:
         return [(pf, compute(project, pf)) for pf in pfs]
-    facts, deps = function_facts(project).by_id, project.python_deps_table()
-    replay = project.disk.memo.replay
-
-    def one(pf, d):
-        replay(*d)  # what deciding it is a Python function read
-        return compute(project, pf)
-
-    none = ((), ())
-    return [(pf, part(project, code, (None, (facts[id(pf.fd)],)), lambda pf=pf, d=deps.get(id(pf.fd), none): one(pf, d))) for pf in pfs]
+    by_id = function_facts(project).by_id
+    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]), by_id)) for pf in pfs]
 
 
-def per_group(project: Project, code: str, key, pfs: list, compute):
-    """``compute()`` for a group of Python functions (those of one project …), a ``part`` keyed by
-    ``key`` and the functions' facts: ``compute`` may read ``key``, the functions and the disk."""
+def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
+    """``compute(pfs)`` for a group of Python functions (those of one project …), a ``part`` keyed
+    by ``key`` and the functions' facts: ``compute`` may read ``key``, the functions it is given
+    (those of the analysis it runs in) and the disk."""
     if not project.disk.keeps_results:
-        return compute()
+        return compute(pfs)
     memo = project.disk.memo
-    facts = function_facts(project).by_id
-    deps = [project.python_deps(pf.fd) for pf in pfs]
+    facts = tuple((by_id or function_facts(project).by_id)[id(pf.fd)] for pf in pfs)
+    indexes = tuple(next(i for i, q in enumerate(function_facts(project).by_facts[f][1]) if q is pf) for f, pf in zip(facts, pfs))
 
     def one():
-        for d in deps:
-            memo.replay(*d)  # what deciding they are Python functions read
-        return compute()
+        group = []
+        for f, i in zip(facts, indexes):
+            now = function_now(project, f)  # as they are when this runs (again)
+            if now is None or len(now[1]) <= i:
+                return GONE  # not in the newest analysis: nothing asks for this part now
+            memo.replay(*project.python_deps(now[0]))  # what deciding they are Python functions read
+            group.append(now[1][i])
+        return compute(group)
 
-    return part(project, code, (key, tuple(facts[id(pf.fd)] for pf in pfs)), one)
+    return _kept_part(project, ("part", code, (key, facts, indexes)), one)
 
 
 @dataclass

@@ -103,7 +103,7 @@ def check(project):
         if pf.project_path is not None and not pf.fd.has_bundle:
             by_project.setdefault(pf.project_path, []).append(pf)
     for path, functions in by_project.items():
-        yield from per_group(project, "SST209", path, functions, lambda path=path, functions=functions: list(_project_findings(project, path, functions)))
+        yield from per_group(project, "SST209", path, functions, lambda group, path=path: list(_project_findings(project, path, group)))
 
 
 def _project_findings(project, path, functions):

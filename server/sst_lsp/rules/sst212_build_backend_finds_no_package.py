@@ -121,7 +121,7 @@ def check(project):
             handlers.setdefault(pf.project_path, []).append(pf)
     for path in _projects(project):
         group = handlers.get(path, [])
-        yield from per_group(project, "SST212", path, group, lambda path=path, group=group: list(_findings(project, path, group)))
+        yield from per_group(project, "SST212", path, group, lambda now, path=path: list(_findings(project, path, now)))
 
 
 def _findings(project, path, handlers):
