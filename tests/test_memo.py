@@ -181,3 +181,31 @@ def test_looks_between_analyses_keep_what_the_analyses_kept(tmp_path):
     assert memo.rev == rev
     session.analyse(app)
     assert memo.recomputed == before
+
+
+def test_a_function_that_stops_being_python_after_a_member_edit_loses_its_findings(tmp_path):
+    """Found by the long differential run: the dotted handler "billing_service.src.…" is read as a
+    Python function because the member billing/ is named billing_service. Renaming that member
+    in the root pyproject.toml makes it no function of ours (no SST104); undoing brings it back."""
+    from helpers import BROKEN_APP, copy_app
+    from test_incremental_differential import _fresh, _key
+
+    app = copy_app(BROKEN_APP, tmp_path / "app")
+    api = app / "infra" / "api.ts"
+    text = api.read_text(encoding="utf-8")
+    refunds = text.index('"billing_service.src.billing_service.handlers.refunds.handler"')
+    runtime = text.index('  runtime: "python3.11",\n', refunds)
+    api.write_text(text[:runtime] + text[runtime + len('  runtime: "python3.11",\n'):], encoding="utf-8")  # Python only by the guess
+    root = app / "pyproject.toml"
+    session = EditorSession(workspace_root=app)
+    doc = OpenDocument(root, root.read_text(encoding="utf-8"), 1)
+    session.docs[root] = doc
+    first = _key(session.analyse(app).current)
+    assert any(v[1] == "SST104" and "billing_service" in v[-1] for v in first)
+    for old, new in (('"billing"', '"bixlling"'), ('"bixlling"', '"billing"')):
+        offset = doc.text.index(old)
+        index = LineIndex(doc.text)
+        doc.apply_changes([(Range(index.position_of_offset(offset), index.position_of_offset(offset + len(old))), new)], doc.version + 1)
+        incremental = _key(session.analyse(app).current)
+        assert incremental == _fresh(app, {root: doc})
+        assert any(v[1] == "SST104" and "billing_service" in v[-1] for v in incremental) == (new == '"billing"')
