@@ -38,7 +38,7 @@ class _Node:
         self.suspects: list = []  # what marked it since it was last current: the only inputs to check
         self.compute = compute  # None: cannot be recomputed by itself
         self.used = rev
-        self.transient = transient  # dropped when two analyses pass without asking for it
+        self.transient = transient  # dropped when two analyses pass without asking for it and nothing kept depends on it
 
 
 class Memo:
