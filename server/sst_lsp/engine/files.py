@@ -79,7 +79,7 @@ class FileSystem:
     _stats: dict = field(default_factory=dict)  # absolute path -> (is_file, is_dir)
     derived: dict = field(default_factory=dict)  # walks and globs, shared through a DiskCache
     memo: object | None = None  # a ``Memo`` told which open documents a computation read (TypeScript aside)
-    _absolute: dict = field(default_factory=dict, repr=False)  # see ``_abs``
+    _absolute: dict = field(default_factory=dict, repr=False)  # see ``absolute``
 
     @classmethod
     def cached(cls, cache: DiskCache, workspace: Path | None, overlays: dict | None = None) -> "FileSystem":
@@ -94,7 +94,7 @@ class FileSystem:
             derived=cache.derived,
         )
 
-    def _abs(self, path: Path) -> Path:
+    def absolute(self, path: Path) -> Path:
         """``path`` made absolute and normal, once per path object seen (a Path is slow to build)."""
         known = self._absolute.get(path)
         if known is None:
@@ -153,7 +153,7 @@ class FileSystem:
 
     def read_text(self, path: Path) -> str | None:
         """Text of ``path`` or None when it is absent or cannot be read (the reason is kept)."""
-        path = self._abs(path)
+        path = self.absolute(path)
         if path in self.overlays:
             # the editor's text wins: what the disk said about this file (kept in a shared cache) no longer counts
             self.unreadable.pop(path, None)
@@ -199,7 +199,7 @@ class FileSystem:
         self.unreadable[path] = Unreadable(path, reason)
 
     def exists(self, path: Path) -> bool:
-        path = self._abs(path)
+        path = self.absolute(path)
         if path in self.overlays:
             return True
         try:
@@ -208,7 +208,7 @@ class FileSystem:
             return False
 
     def is_file(self, path: Path) -> bool:
-        path = self._abs(path)
+        path = self.absolute(path)
         if path in self.overlays:
             return True
         try:
@@ -218,14 +218,14 @@ class FileSystem:
 
     def is_dir(self, path: Path) -> bool:
         try:
-            return self._stat(self._abs(path))[1] and self.within_workspace(path)
+            return self._stat(self.absolute(path))[1] and self.within_workspace(path)
         except OSError:
             return False
 
     def read_tail(self, path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, bool] | None:
         """The bytes of a file that may be larger than the cap (a deploy's event log): all of it,
         or its last ``limit`` bytes from the first whole line; and whether it is whole."""
-        path = self._abs(path)
+        path = self.absolute(path)
         if not self.is_file(path):
             return None
         try:
@@ -247,7 +247,7 @@ class FileSystem:
         and reading it records why it is skipped. Kept with the walks and globs (a created or
         deleted file clears them).
         """
-        path = self._abs(path)
+        path = self.absolute(path)
         key = ("listdir", path)
         known = self.derived.get(key)
         if known is None:
@@ -271,7 +271,7 @@ class FileSystem:
 
     def has_entry(self, path: Path) -> bool:
         """Is there an entry of that name (whatever it is, even a link out or an unreadable file)?"""
-        path = self._abs(path)
+        path = self.absolute(path)
         return any(e.name == path.name for e in self.listdir(path.parent))
 
     def walk(self, top: Path, *, skip=SKIP_DIRS, hidden: bool = True):

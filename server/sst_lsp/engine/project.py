@@ -127,7 +127,6 @@ class DiskModel:
     editor_version: str | None = None  # the editor's sstVersion setting
     keeps_results: bool = False  # an editor session analyses again: results are kept (see ``memo``)
     memo: Memo | None = field(default=None, repr=False)
-    _absolute: dict = field(default_factory=dict, repr=False)  # path as asked -> absolute path
     current: object = field(default=None, repr=False)  # the latest Project over it (what memoised work reruns with)
 
     def __post_init__(self):
@@ -163,9 +162,7 @@ class DiskModel:
         return self.memo.advance({p: t for p, t in overlays.items() if not p.name.endswith(TS_EXTENSIONS)}, analysis)
 
     def pyproject(self, path: Path) -> PyProject | None:
-        absolute = self._absolute.get(path)
-        if absolute is None:
-            absolute = self._absolute[path] = Path(os.path.abspath(path))
+        absolute = self.fs.absolute(path)
         return self.memo.fetch(("pyproject", absolute), lambda: self._pyproject(absolute), reexec=True)
 
     def _pyproject(self, path: Path) -> PyProject | None:
@@ -747,10 +744,6 @@ class Project:
         """What deciding ``fd``'s Python functions read: (memo keys, document paths), for
         ``Memo.replay``. Asking does not make the caller depend on every function's."""
         return self._python_table(record=False)[1].get(id(fd), ((), ()))
-
-    def python_deps_table(self) -> dict:
-        """``python_deps`` of every function, by id of its ``FunctionDef``."""
-        return self._python_table(record=False)[1]
 
     def _python_table(self, record: bool = True) -> tuple:
         # not rerun on its own: only this key's analysis can compute it (another one's functions

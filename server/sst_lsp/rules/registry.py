@@ -287,40 +287,36 @@ def part(project: Project, code: str, key, compute):
     """One item's share of a rule's work (a file, a function), memoised apart: after an edit it is
     recomputed only when what it read changed, and when its value is the same the rule's result
     stands. ``compute()`` may read the disk model and what ``key`` names, nothing else."""
-    return project.disk.memo.fetch(("part", code, key), compute, reexec=True, transient=True)
+    return _kept_part(project, ("part", code, key), compute)
 
 
 def per_function(project: Project, code: str, compute) -> list[tuple]:
     """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
     function's facts (``compute`` may read the function, its TypeScript facts and the disk)."""
-    pfs = project.python_functions
-    if not project.disk.keeps_results:
-        return [(pf, compute(project, pf)) for pf in pfs]
-    by_id = function_facts(project).by_id
-    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]), by_id)) for pf in pfs]
+    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]))) for pf in project.python_functions]
 
 
-def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
+def per_group(project: Project, code: str, key, pfs: list, compute):
     """``compute(pfs)`` for a group of Python functions (those of one project …), a ``part`` keyed
     by ``key`` and the functions' facts: ``compute`` may read ``key``, the functions it is given
-    (those of the analysis it runs in) and the disk."""
+    (those of the analysis it runs in) and the disk. (A FunctionDef has at most one Python
+    function: its facts name it.)"""
     if not project.disk.keeps_results:
         return compute(pfs)
     memo = project.disk.memo
-    facts = tuple((by_id or function_facts(project).by_id)[id(pf.fd)] for pf in pfs)
-    indexes = tuple(next(i for i, q in enumerate(function_facts(project).by_facts[f][1]) if q is pf) for f, pf in zip(facts, pfs))
+    facts = tuple(function_facts(project).by_id[id(pf.fd)] for pf in pfs)
 
     def one():
         group = []
-        for f, i in zip(facts, indexes):
+        for f in facts:
             now = function_now(project, f)  # as they are when this runs (again)
-            if now is None or len(now[1]) <= i:
+            if now is None or not now[1]:
                 return GONE  # not in the newest analysis: nothing asks for this part now
             memo.replay(*project.python_deps(now[0]))  # what deciding they are Python functions read
-            group.append(now[1][i])
+            group.extend(now[1])
         return compute(group)
 
-    return _kept_part(project, ("part", code, (key, facts, indexes)), one)
+    return part(project, code, (key, facts), one)
 
 
 @dataclass

@@ -48,11 +48,11 @@ from ..engine.uv_workspace import MemberProjects, declared_dependencies, externa
 from .registry import part, rule
 
 
-def _locked_projects(project) -> dict:
+def _locked_projects(project) -> MemberProjects:
     members = member_projects(project)
     rp = project.root_pyproject
     if not members and rp is not None and rp.ok and rp.normalized:
-        members = {rp.normalized: rp}
+        members = MemberProjects(project, {rp.normalized: rp.path})
     return members
 
 
@@ -98,13 +98,13 @@ def check(project):
 
 def _external(project, members, name) -> list[str]:
     """What the member named ``name`` needs from outside the workspace (kept apart for each)."""
-    path = members.paths[name] if isinstance(members, MemberProjects) else members[name].path
+    path = members.paths[name]
     return part(project, "SST210", ("external", path), lambda: external_dependencies(project, project.pyproject(path)))
 
 
 def _stale(project, members, lock_path):
     for name in members:
-        path = members.paths[name] if isinstance(members, MemberProjects) else members[name].path
+        path = members.paths[name]
         yield from part(project, "SST210", (name, path, lock_path), lambda name=name, path=path: list(_stale_member(project, name, path, lock_path)))
 
 
