@@ -32,8 +32,11 @@ class OpenDocument:
         self.tree = self._parser.parse(parse_text(self.text).encode("utf-8"))
 
     def apply_changes(self, changes: list[tuple[Range | None, str]], version: int | None) -> None:
-        """Apply LSP content changes in order; the tree is edited and reparsed incrementally."""
-        tree = self.tree
+        """Apply LSP content changes in order; the tree is edited and reparsed incrementally.
+
+        A copy of the tree is edited: the analyses of earlier texts keep theirs as it was (editing
+        a tree moves its nodes in place, which would no longer match the text it was parsed from)."""
+        tree = self.tree.copy() if self.tree is not None else None
         for rng, new_text in changes:
             if rng is None:
                 self.text = new_text
