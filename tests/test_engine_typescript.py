@@ -572,14 +572,28 @@ def _reuse(before: str, after: str) -> tuple[int, object]:
 
 
 def test_an_edit_after_every_function_reuses_all_of_them():
-    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace("// end", "// the end"))
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace("// end", "const end = 1;"))
     assert reused == 3 and len(tf.functions) == 3
 
 
 def test_an_edit_inside_one_function_reads_it_and_the_ones_it_moved():
     reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'))
-    assert reused == 1  # A is before the edit; B changed; C's bytes moved
+    assert reused == 2  # A is before the edit; B changed; C's bytes moved, on the same line
     assert [f.handler for f in tf.functions] == ["a/api.handler", "b/apix.handler", "c/api.handler"]
+
+
+def test_a_moved_function_reads_its_arguments_in_the_new_text():
+    before = REUSE_SOURCE.replace('runtime: "python3.11" });\n    // end', 'runtime: "python3.11", copyFiles: [{ from: dir }] });\n    // end')
+    before = 'const dir = "assets";\n' + before
+    after = before.replace('"b/api.handler"', '"b/api_v2.handler"')
+    first = analyse(Path("/app/sst.config.ts"), before)
+    second = analyse(Path("/app/sst.config.ts"), after, previous=first)
+    assert second.extractor.reused == 2
+    moved = second.functions[2].pairs["copyFiles"]
+    # a kept pair holds positions, no syntax node: its node is found in the new tree, moved
+    node = second.extractor.node_at(moved.value_range, moved.node_type)
+    assert node.start_byte == after.encode().index(b"[{ from: dir }]") != before.encode().index(b"[{ from: dir }]")
+    assert second.extractor.evaluate(node) == [{"from": "assets"}]
 
 
 def test_a_changed_const_is_seen_by_the_function_that_spreads_it():
@@ -590,11 +604,16 @@ def test_a_changed_const_is_seen_by_the_function_that_spreads_it():
 
 def test_a_name_bound_differently_is_read_again():
     before = REUSE_SOURCE.replace("// end", "")
-    after = before.replace('const shared = { runtime: "python3.12" };', 'const shared = { runtime: "python3.12" }, other = 1;')
+    after = before.replace('const shared = { runtime: "python3.12" };', 'const shared = { runtime: "python3.12", memory: "1 GB" };')
     reused, tf = _reuse(before, after)
-    assert tf.functions[0].runtime == "python3.12"
-    # same bytes after the edit line, but every object moved: nothing is reused, nothing is wrong
-    assert reused == 0
+    assert tf.functions[0].runtime == "python3.12" and "memory" in tf.functions[0].pairs
+    # A's object has the same bytes, but `shared` is bound to another value; B and C only moved
+    assert reused == 2
+
+
+def test_a_new_line_above_an_object_reads_it_again():
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace("export default", "// the app\nexport default"))
+    assert reused == 0 and tf.functions[0].handler_range.start.line == 4
 
 
 def test_a_character_of_another_width_before_an_object_on_its_line_changes_its_columns():
@@ -602,3 +621,48 @@ def test_a_character_of_another_width_before_an_object_on_its_line_changes_its_c
     # "é" has the bytes of "ab" (the object does not move) but is one UTF-16 unit, not two
     reused, tf = _reuse(before, before.replace('"ab"', '"é"'))
     assert reused == 0 and tf.functions[0].handler_range.start.character == before.index("a/api") - 1
+
+
+# -- edits inside a comment ------------------------------------------------------------------------
+
+COMMENTED = """const a = 1; // note
+new sst.aws.Function("A", { handler: "a/api.handler", runtime: "python3.12" }); /* block */ const b = 2;
+new sst.aws.Function("B", { handler: "b/api.handler" }); /* last */
+"""
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("// note", "// notes"),  # typing at the end of a line comment
+        ("// note", "//"),  # clearing it
+        ("// note", "// a note"),
+        ("/* last */", "/* the last */"),  # a block comment that ends its line
+    ],
+)
+def test_an_edit_inside_a_comment_keeps_the_extraction(before, after):
+    first = analyse(Path("/app/sst.config.ts"), COMMENTED)
+    text = COMMENTED.replace(before, after)
+    second = analyse(Path("/app/sst.config.ts"), text, previous=first)
+    assert second.content is first.content and second.functions is first.functions
+    assert second.text == text and second.tree.root_node.end_byte == len(text.encode())
+    assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("// note", "/x/ note"),  # the comment's opening
+        ("// note", "// no\nte"),  # a new line
+        ("/* block */", "/* blocks */"),  # code follows it on its line: its columns move
+        ("/* last */", "/* last *x/"),  # its end
+        ("/* last */", "/* last */ x"),  # after it
+        ("1; // note", "12; // note"),  # code before it
+    ],
+)
+def test_an_edit_that_is_not_only_inside_a_comment_extracts_again(before, after):
+    first = analyse(Path("/app/sst.config.ts"), COMMENTED)
+    text = COMMENTED.replace(before, after)
+    second = analyse(Path("/app/sst.config.ts"), text, previous=first)
+    assert second.content is not first.content
+    assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))

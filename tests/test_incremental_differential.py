@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,9 @@ SNIPPETS = [
     "{",
     'new sst.aws.Function("X", { handler: "functions/src/functions/api.handler" });\n',
     'copyFiles: [{ from: "functions" }], ',
+    "copyFiles: [{ from: dir }], ",
+    'const dir = "functions";\n',
+    "/* a */",
     "x",
     '"',
     'const handler = "functions/src/functions/api.handler";\n',
@@ -75,10 +79,20 @@ def _key(by_path: dict) -> list[tuple]:
     )
 
 
+COMMENT_SNIPPETS = ["x", "é", "🐍", " ", "*/", "/*", "\n", "//", " sst-lsp-ignore SST105", ""]
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
 def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Range, str]:
     index = LineIndex(text)
     size = len(text)
     start = rng.randrange(size + 1)
+    comments = [m.span() for m in COMMENT.finditer(text)] if snippets is SNIPPETS and rng.random() < 0.3 else []
+    if comments:  # inside (or at the edges of) a comment: what an edit there may keep, and may not
+        lo, hi = rng.choice(comments)
+        start = rng.randint(lo, hi)
+        end = min(hi, start + rng.choice([0, 0, 1, 3]))
+        return Range(index.position_of_offset(start), index.position_of_offset(end)), rng.choice(COMMENT_SNIPPETS)
     if rng.random() < 0.6:
         end, new = start, rng.choice(snippets)
     else:

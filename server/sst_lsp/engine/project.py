@@ -673,13 +673,16 @@ class Project:
     def argument_value(self, fd: typescript.FunctionDef, key: str):
         """The static value of argument ``key`` of ``fd`` (None when absent; ``Unknown`` parts inside)."""
         pair = fd.pairs.get(key)
-        if pair is None or pair.node is None:
+        if pair is None or pair.node_type is None:
             return None
         file = pair.file or fd.file
+        if pair.evaluated is not typescript.NOT_EVALUATED:
+            return self.static_value(file, pair.evaluated)
         tf = self.ts_file(file)
-        if tf is None or tf.extractor is None:
+        node = tf.extractor.node_at(pair.value_range, pair.node_type) if tf is not None and tf.extractor is not None else None
+        if node is None:
             return typescript.Unknown(key, pair.value_text)
-        return self.static_value(file, tf.extractor.evaluate(pair.node))
+        return self.static_value(file, tf.extractor.evaluate(node))
 
     def _link(self, fd: typescript.FunctionDef) -> typescript.FunctionDef | None:
         """``fd`` with the values it takes from other modules resolved; None when it is no function.
@@ -780,11 +783,12 @@ class Project:
 
     @cached_property
     def ts_key(self) -> tuple:
-        """The TypeScript this analysis read, as a memo key: the identity of every file's analysis
-        (an analysis is kept per text), held alive by the memo while the key is in use."""
-        tfs = tuple(self.ts_files)
-        key = ("ts", tuple(map(id, tfs)))
-        self.disk.kept(key, lambda: tfs)
+        """The TypeScript this analysis read, as a memo key: what every file's analysis extracted,
+        by identity (an analysis is kept per text, and texts that differ only inside a comment
+        share theirs), held alive by the memo while the key is in use."""
+        contents = tuple(tf.content for tf in self.ts_files)
+        key = ("ts", tuple(map(id, contents)))
+        self.disk.kept(key, lambda: contents)
         return key
 
     def _dotted_guess(self, target: HandlerTarget) -> bool:

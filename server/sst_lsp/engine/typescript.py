@@ -36,6 +36,12 @@ def new_parser():
     return Parser(_parser_language())
 
 
+NOT_EVALUATED = object()
+# arguments whose static value rules ask for (``Project.argument_value``): evaluated when read, so
+# that a FunctionDef reused for a later text keeps it (the names it read are then bound the same)
+EVALUATED_KEYS = frozenset({"copyFiles", "environment"})
+
+
 @dataclass(frozen=True)
 class Pair:
     key: str
@@ -45,7 +51,10 @@ class Pair:
     string: StringLit | None = None  # when the value is (or names) a string
     object_pairs: tuple = ()  # when the value is (or names) an object: its pairs
     file: Path | None = None  # where the pair is written when not in the function's own file
-    node: object | None = field(default=None, compare=False, repr=False)  # the value's syntax node
+    # the value's syntax node type: the node is found again by ``value_range`` in the tree of the
+    # text it is evaluated in (a reused FunctionDef keeps no node of an older tree)
+    node_type: str | None = field(default=None, compare=False, repr=False)
+    evaluated: object = field(default=NOT_EVALUATED, compare=False, repr=False)  # ``Extractor.evaluate`` of it (EVALUATED_KEYS)
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,9 @@ class TsFile:
     _derived: dict = field(default_factory=dict, repr=False)
     has_errors: bool = False
     tree: object | None = field(default=None, repr=False)  # the tree-sitter tree, for rules that walk it
+    # what was extracted, as an identity: shared by the analyses of texts that differ only inside
+    # a comment (see ``analyse``), so that what was computed from one stands for the other
+    content: object = field(default_factory=object, repr=False, compare=False)
 
     @property
     def src(self) -> bytes:
@@ -174,9 +186,10 @@ class Extractor:
     """Reads one file's tree in two passes: the names it binds, then the definitions.
 
     ``previous`` (the extraction of an earlier text of the same file) lets an edit cost what it
-    changed: an arguments object whose bytes, position and line prefix are the same, read in the
+    changed: an arguments object whose bytes, line and line prefix are the same, read in the
     names bound the same way (every name its reading looked up), gives the same ``FunctionDef``:
-    it is copied, not read again.
+    it is copied, not read again. Its bytes may have moved (an edit earlier in the file that
+    adds no line moves what follows it): it holds positions, never syntax nodes.
     """
 
     def __init__(self, path: Path, text: str, tree, previous: "Extractor | None" = None):
@@ -473,10 +486,21 @@ class Extractor:
         return self.out
 
     def _node_key(self, node) -> tuple:
-        """What a node's reading depends on besides the names: its bytes and where they sit,
-        with the text before it on its first line (positions are UTF-16 columns)."""
+        """What a node's reading depends on besides the names: its bytes and the line they start
+        on, with the text before them there (positions are lines and UTF-16 columns). Where the
+        bytes sit in the file is not part of it: an edit that adds no line moves what follows it."""
         line_start = self.src.rfind(b"\n", 0, node.start_byte) + 1
-        return (node.start_byte, node.start_point[0], self.src[line_start:node.end_byte])
+        return (node.start_point[0], self.src[line_start:node.end_byte])
+
+    def node_at(self, rng: Range, node_type: str):
+        """The node of ``node_type`` that spans ``rng`` in this file's tree, if any."""
+        start, end = self.index.point_of_position(rng.start), self.index.point_of_position(rng.end)
+        node = self.tree.root_node.descendant_for_point_range(start, end)
+        while node is not None and node.type != node_type and node.start_point == start and node.end_point == end:
+            node = node.parent
+        if node is None or node.type != node_type or node.start_point != start or node.end_point != end:
+            return None
+        return node
 
     def binding(self, name: str):
         """What pass 1 bound ``name`` to, as a comparable key (computed once per extraction)."""
@@ -633,11 +657,12 @@ class Extractor:
                 self._ref_def(args.named_children[1], value, ".".join(parts), [])
 
     # -- function argument objects ---------------------------------------------------------
-    def _pairs(self, obj, depth: int = 0, sink: list | None = None) -> dict[str, Pair]:
+    def _pairs(self, obj, depth: int = 0, sink: list | None = None, nodes: dict | None = None) -> dict[str, Pair]:
         """Pairs of an object, spreads of same-file consts resolved (later keys win).
 
         Spreads that cannot be resolved here go to ``sink``: ``("ref", Ref, keys set before
         it)`` for a value another module exports, ``("unknown", text)`` for anything else.
+        ``nodes`` receives each key's value node.
         """
         out: dict[str, Pair] = {}
         for child in obj.named_children:
@@ -648,7 +673,7 @@ class Extractor:
                     if sink is not None:
                         sink.append(("ref", target, frozenset(out)))
                 elif target is not None and target.type == "object":
-                    out.update(self._pairs(target, depth + 1, sink))
+                    out.update(self._pairs(target, depth + 1, sink, nodes))
                 elif sink is not None and inner is not None:
                     sink.append(("unknown", node_text(inner, self.src), self._spread_keys(target)))
             elif child.type == "pair":
@@ -658,9 +683,13 @@ class Extractor:
                 if key is None or value is None:
                     continue
                 out[key] = self._pair(key, key_node, value, depth)
+                if nodes is not None:
+                    nodes[key] = value
             elif child.type == "shorthand_property_identifier":
                 key = node_text(child, self.src)
                 out[key] = self._pair(key, child, child, depth)
+                if nodes is not None:
+                    nodes[key] = child
         return out
 
     def _spread_keys(self, node) -> frozenset | None:
@@ -700,7 +729,8 @@ class Extractor:
             node_text(value_node, self.src),
             lit,
             obj_pairs,
-            node=value_node,
+            node_type=value_node.type,
+            evaluated=self.evaluate(value_node) if key in EVALUATED_KEYS else NOT_EVALUATED,
         )
 
     def evaluate(self, node, depth: int = 0):
@@ -816,7 +846,8 @@ class Extractor:
         """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""
         handler_pair = self.handler_pair(obj)
         sink: list = []
-        pairs = self._pairs(obj, sink=sink)
+        nodes: dict = {}
+        pairs = self._pairs(obj, sink=sink, nodes=nodes)
         fd = FunctionDef(
             file=self.path,
             kind=kind,
@@ -853,8 +884,8 @@ class Extractor:
             fd.unresolved = None if p.string else p.value_text
         for key in ("runtime", "bundle"):
             p = pairs.get(key)
-            if p is not None and p.string is None and p.node is not None:
-                looked = self.lookup(p.node)
+            if p is not None and p.string is None and key in nodes:
+                looked = self.lookup(nodes[key])
                 if isinstance(looked, Ref):
                     fd.pending.append(("pair", looked, key))
         apply_runtime(fd)
@@ -956,7 +987,66 @@ def parse(text: str, old_tree=None, parser=None):
 
 def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) -> TsFile:
     """Extract what SST will see in one TypeScript file (``previous``: an earlier text's result,
-    whose unchanged arguments objects are reused)."""
+    whose unchanged arguments objects are reused).
+
+    When the text differs from ``previous``'s only inside one comment, and no position outside
+    that comment moved, the extraction is ``previous``'s: same functions, same ``content``. The
+    new ``TsFile`` has its own text, lines and tree; its extractor is the earlier one, which reads
+    the earlier text and tree (they agree with each other, and with every position here)."""
     if tree is None:
         tree = parse(text)
+    if previous is not None and previous.extractor is not None and previous.tree is not None and _inside_one_comment(previous, text, tree):
+        return TsFile(
+            path, text, LineIndex(text), previous.functions, previous.function_transforms, previous.imports, previous.extractor,
+            has_errors=previous.has_errors, tree=tree, content=previous.content,
+        )  # fmt: skip
     return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()
+
+
+def _inside_one_comment(previous: TsFile, text: str, tree) -> bool:
+    """Whether ``text`` (parsed as ``tree``) differs from ``previous``'s text only inside one
+    comment that stays the same comment (its start and its end marker), on one line that it ends."""
+    old, new = previous.src, text.encode("utf-8")
+    same, tail, delta = _byte_shift(old, new)
+    if b"\n" in old[same:tail] or b"\r" in old[same:tail] or b"\n" in new[same:tail + delta] or b"\r" in new[same:tail + delta]:
+        return False
+    before, after = _covering(previous.tree, same, tail), _covering(tree, same, tail + delta)
+    if before is None or after is None or before.type != "comment" or after.type != "comment":
+        return False
+    if before.start_byte != after.start_byte or after.end_byte - before.end_byte != delta:
+        return False  # not the same comment: its opening or its end moved
+    opener = old[before.start_byte:before.start_byte + 2]
+    if same < before.start_byte + 2 or (opener == b"/*" and tail > before.end_byte - 2):
+        return False  # the edit touches `//`, `/*` or `*/`
+    rest = new[after.end_byte:after.end_byte + 1]
+    if rest not in (b"", b"\n", b"\r"):
+        return False  # what follows the comment on its line moved (columns changed)
+    return tree.root_node.has_error == previous.tree.root_node.has_error
+
+
+def _covering(tree, start: int, end: int):
+    """The smallest node holding bytes ``start:end`` (an empty range: the byte before it)."""
+    if start == end and start > 0:
+        start -= 1
+    return tree.root_node.descendant_for_byte_range(start, end)
+
+
+def _byte_shift(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """(p, t, d): ``old[:p]`` starts ``new`` and ``old[t:]`` ends it, d bytes later (t >= p)."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # the common prefix, by halving (each comparison runs in C)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    same = lo
+    lo, hi = 0, limit - same  # the common suffix, not overlapping the prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return same, len(old) - lo, len(new) - len(old)

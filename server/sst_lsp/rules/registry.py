@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
 from ..engine.project import Latest, Project
+from ..engine.typescript import EVALUATED_KEYS
 from ..rule_docs import rule_doc_uri
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def _facts(project: Project) -> tuple[list, Facts]:
     return out, project.disk.kept(("facts", together), lambda: together)
 
 
-LAZY_ARGUMENTS = ("copyFiles", "environment")  # evaluated from the syntax when a rule asks (Project.argument_value)
+LAZY_ARGUMENTS = tuple(sorted(EVALUATED_KEYS))  # values read from the syntax (Project.argument_value)
 
 
 def fd_fields(fd) -> tuple:
@@ -293,10 +294,11 @@ def part(project: Project, code: str, key, compute):
 def per_function(project: Project, code: str, compute) -> list[tuple]:
     """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
     function's facts (``compute`` may read the function, its TypeScript facts and the disk)."""
-    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]))) for pf in project.python_functions]
+    by_id = function_facts(project).by_id if project.disk.keeps_results else None
+    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]), by_id)) for pf in project.python_functions]
 
 
-def per_group(project: Project, code: str, key, pfs: list, compute):
+def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
     """``compute(pfs)`` for a group of Python functions (those of one project …), a ``part`` keyed
     by ``key`` and the functions' facts: ``compute`` may read ``key``, the functions it is given
     (those of the analysis it runs in) and the disk. (A FunctionDef has at most one Python
@@ -304,7 +306,9 @@ def per_group(project: Project, code: str, key, pfs: list, compute):
     if not project.disk.keeps_results:
         return compute(pfs)
     memo = project.disk.memo
-    facts = tuple(function_facts(project).by_id[id(pf.fd)] for pf in pfs)
+    if by_id is None:  # (the caller may pass function_facts(project).by_id, asked once)
+        by_id = function_facts(project).by_id
+    facts = tuple(by_id[id(pf.fd)] for pf in pfs)
 
     def one():
         group = []
