@@ -202,3 +202,12 @@ def test_overlapping_edits_raise():
 
 def test_no_edits_is_identity():
     assert apply_text_edits("x\r\ny", []) == "x\r\ny"
+
+
+def test_common_ends_never_overlap_and_work_on_bytes():
+    from sst_lsp.engine.positions import common_ends
+
+    assert common_ends("abcXdef", "abcdef") == (3, 4, 3)
+    assert common_ends("aaa", "aaaa") == (3, 3, 4)  # the end does not reach back into the start
+    assert common_ends(b"// hi\n", b"// hix\n") == (5, 5, 6)
+    assert common_ends("", "x") == (0, 0, 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from .positions import LineIndex, Position, Range, ZERO_RANGE, utf16_len
+from .positions import LineIndex, Position, Range, ZERO_RANGE, common_ends, utf16_len
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -222,14 +222,7 @@ def minimal_edit(old: str, new: str, index: LineIndex | None = None) -> tuple[Ra
     if old == new:
         return None
     index = index or LineIndex(old)
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old -= 1
-        end_new -= 1
+    start, end_old, end_new = common_ends(old, new)
     # never split a CRLF pair
     return index.range_of_offsets(start, end_old), new[start:end_new]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .positions import LineIndex, Position, Range, parse_text
+from .positions import LineIndex, Position, Range, common_ends, parse_text
 from .ts_syntax import StringLit, find, line_indent, node_text, prop_name, string_lit, unwrap, walk
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
@@ -1007,10 +1007,11 @@ def _inside_one_comment(previous: TsFile, text: str, tree) -> bool:
     """Whether ``text`` (parsed as ``tree``) differs from ``previous``'s text only inside one
     comment that stays the same comment (its start and its end marker), on one line that it ends."""
     old, new = previous.src, text.encode("utf-8")
-    same, tail, delta = _byte_shift(old, new)
-    if b"\n" in old[same:tail] or b"\r" in old[same:tail] or b"\n" in new[same:tail + delta] or b"\r" in new[same:tail + delta]:
+    same, tail, new_tail = common_ends(old, new)
+    delta = new_tail - tail
+    if b"\n" in old[same:tail] or b"\r" in old[same:tail] or b"\n" in new[same:new_tail] or b"\r" in new[same:new_tail]:
         return False
-    before, after = _covering(previous.tree, same, tail), _covering(tree, same, tail + delta)
+    before, after = _covering(previous.tree, same, tail), _covering(tree, same, new_tail)
     if before is None or after is None or before.type != "comment" or after.type != "comment":
         return False
     if before.start_byte != after.start_byte or after.end_byte - before.end_byte != delta:
@@ -1029,24 +1030,3 @@ def _covering(tree, start: int, end: int):
     if start == end and start > 0:
         start -= 1
     return tree.root_node.descendant_for_byte_range(start, end)
-
-
-def _byte_shift(old: bytes, new: bytes) -> tuple[int, int, int]:
-    """(p, t, d): ``old[:p]`` starts ``new`` and ``old[t:]`` ends it, d bytes later (t >= p)."""
-    limit = min(len(old), len(new))
-    lo, hi = 0, limit  # the common prefix, by halving (each comparison runs in C)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[:mid] == new[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    same = lo
-    lo, hi = 0, limit - same  # the common suffix, not overlapping the prefix
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[len(old) - mid:] == new[len(new) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return same, len(old) - lo, len(new) - len(old)
