@@ -190,13 +190,13 @@ def toml_script(text: str, edits: int) -> list[tuple[int, int, str, int]]:
     return steps[:edits]
 
 
-def _kind(text: str, delete: int) -> str:
-    """``edit_script``'s two kinds of step: typing in a comment, or an edit in a handler string."""
-    return "code" if text == "x" or delete else "comment"
-
-
-def _summary(latencies: list[float], kinds: list[str]) -> dict:
+def _summary(latencies: list[float], steps: list[tuple], script) -> dict:
+    """p50 and p99, and for ``edit_script`` the same for each of its two kinds of step: typing in
+    a comment, and an edit in a handler string (an "x" added, a character taken away)."""
     out = {"p50": statistics.median(latencies), "p99": statistics.quantiles(latencies, n=100)[98], "n": len(latencies)}
+    if script is not edit_script:
+        return out
+    kinds = ["code" if text == "x" or delete else "comment" for _, _, text, delete in steps]
     for kind in ("comment", "code"):
         some = [t for t, k in zip(latencies, kinds) if k == kind]
         if len(some) >= 2 and len(some) < len(latencies):
@@ -215,17 +215,17 @@ async def keystrokes(root: Path, edits: int, file: str = "sst.config.ts", script
     config = root / file
     uri = client.open(config, "toml" if file.endswith(".toml") else "typescript")
     await client.wait_for(lambda e: e[1] == uri and e[2] == 1)
-    latencies, kinds = [], []
+    latencies = []
     version = 1
-    for line, char, text, delete in script(config.read_text(), edits):
-        kinds.append(_kind(text, delete) if script is edit_script else "edit")
+    steps = script(config.read_text(), edits)
+    for line, char, text, delete in steps:
         version += 1
         sent = time.perf_counter()
         client.change(uri, version, line, char, text, delete)
         got = await client.wait_for(lambda e, v=version: e[1] == uri and e[2] == v and e[0] >= sent)
         latencies.append(got - sent)
     await client.stop()
-    return _summary(latencies, kinds)
+    return _summary(latencies, steps, script)
 
 
 def in_process(root: Path, file: str, script, edits: int) -> dict:
@@ -247,9 +247,9 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
     with collector_paused():
         session.analyse(app)
     gc.freeze()
-    latencies, kinds = [], []
-    for line, char, text, delete in script(doc.text, edits):
-        kinds.append(_kind(text, delete) if script is edit_script else "edit")
+    latencies = []
+    steps = script(doc.text, edits)
+    for line, char, text, delete in steps:
         start = time.perf_counter()
         with collector_paused():
             doc.apply_changes([(Range(Position(line, char), Position(line, char + delete)), text)], doc.version + 1)
@@ -257,7 +257,7 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
         latencies.append(time.perf_counter() - start)
         gc.freeze()
     gc.unfreeze()
-    return _summary(latencies, kinds)
+    return _summary(latencies, steps, script)
 
 
 def full_parse_time(path: Path, runs: int = 30) -> float:
