@@ -22,7 +22,22 @@ Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recor
 
 from __future__ import annotations
 
-__all__ = ["Memo"]
+__all__ = ["Identity", "Memo"]
+
+
+class Identity:
+    """A memo key part that stands for one object, by identity (and holds it, so its id stays its own)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Identity) and other.obj is self.obj
 
 
 class _Node:

@@ -20,7 +20,7 @@ from packaging.version import Version
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
 from .files import SKIP_DIRS, FileSystem
-from .memo import Memo
+from .memo import Identity, Memo
 from .positions import Range
 from .python_source import PythonModule, read_module
 from .runtimes import SST_RUNTIME_TYPES
@@ -759,13 +759,19 @@ class Project:
         deps: dict = {}
         by_function: dict = {}
         tracking = memo.tracking
+        if tracking:
+            app = tuple(self.function_transforms)
+            app = self.disk.kept(("transforms", app), lambda: app)  # the same object while equal
         for fd in self.functions:
             if fd.handler is None:
                 continue
-            if tracking:  # what deciding each one read, for the rules that ask about one function
-                pf, keys, paths = memo.capture(lambda fd=fd: self._python_function(fd))
-                memo.replay(keys, paths)
-                deps[id(fd)] = (keys, paths)
+            if tracking:
+                # decided once per FunctionDef object (the extraction reuses the unchanged ones) and
+                # app-wide transforms, again when what it read changed; the rules that ask about one
+                # function depend on this decision alone
+                key = ("python-function", Identity(fd), app)
+                pf = memo.fetch(key, lambda fd=fd: self._python_function(fd), transient=True)
+                deps[id(fd)] = ((key,), ())
             else:
                 pf = self._python_function(fd)
             if pf is not None:

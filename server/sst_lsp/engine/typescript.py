@@ -813,6 +813,7 @@ class Extractor:
         self.seen_objects.add(obj.id)
         fd = self._function_from_object_memo(obj, kind or self._kind_of(obj), self._enclosing_transforms(obj) if transforms is None else transforms)
         if context == "uncertain":
+            fd = copy_function(fd)
             fd.unknowns.append(Unknown("context", self._context_text(obj)))
         self.out.functions.append(fd)
 
@@ -840,7 +841,7 @@ class Extractor:
             finally:
                 self._reads = outer
         self.memo[key] = entry
-        return copy_function(entry[1])
+        return entry[1]  # the same object while reused: what follows from it is kept by identity (never changed in place)
 
     def function_from_object(self, obj, kind: str, transforms: list) -> FunctionDef:
         """The FunctionDef for an arguments object with a ``handler`` (the caller decides it is one)."""

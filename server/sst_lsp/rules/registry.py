@@ -226,11 +226,23 @@ def _facts(project: Project) -> tuple[list, Facts]:
     app = Facts(tuple(project.function_transforms))  # hashed once, not once per function
     app = project.disk.kept(("facts", app), lambda: app)
     out = []
+    # a FunctionDef the extraction reused (same object, see ``Extractor``) under the same app-wide
+    # transforms has the facts it had: only the functions an edit re-read are hashed again
+    earlier = project.disk.__dict__.get("_facts_of", {})
+    now = {}
     for fd in project.functions:
-        lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
-        facts = Facts((fd_fields(fd), lazy, app))
-        # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
-        out.append(project.disk.kept(("facts", facts), lambda facts=facts: facts))
+        known = earlier.get(id(fd))
+        if known is not None and known[0] is fd and known[1] is app:
+            facts = known[2]
+            project.disk.kept(("facts", facts), lambda facts=facts: facts)  # still in use
+        else:
+            lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
+            facts = Facts((fd_fields(fd), lazy, app))
+            # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
+            facts = project.disk.kept(("facts", facts), lambda facts=facts: facts)
+        now[id(fd)] = (fd, app, facts)
+        out.append(facts)
+    project.disk.__dict__["_facts_of"] = now
     together = Facts(tuple(out))
     return out, project.disk.kept(("facts", together), lambda: together)
 
