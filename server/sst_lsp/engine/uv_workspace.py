@@ -180,6 +180,12 @@ class Workspace:
 
     def member_paths(self) -> list[Path]:
         """The pyproject.toml paths of ``member_projects``, in the same order, without reading the members."""
+        known = self.__dict__.get("_member_paths")  # a Workspace is kept while its disk model is
+        if known is None:
+            known = self.__dict__["_member_paths"] = self._member_paths()
+        return list(known)
+
+    def _member_paths(self) -> list[Path]:
         out = []
         seen: set[Path] = set()
         if isinstance(self.root_pp.doc.get("project"), dict):

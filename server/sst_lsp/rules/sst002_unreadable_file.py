@@ -85,15 +85,27 @@ def _non_utf8_note(path: Path, reason: str) -> str:
 
 
 def _touch(project, pf) -> tuple:
-    """(has a handler file, the link out of the workspace on the way to it): its file read, so that
-    a reason to skip it is recorded."""
+    """What one function needs read, read (so that a reason to skip a file is recorded whichever
+    rule ran first), and what was found: (has a handler file, the handler file's reason to be
+    skipped, the link out of the workspace on the way to it, its project's ``.python-version``
+    and that file's reason to be skipped)."""
+    fs = project.fs
+    has_file, handler_bad, link = False, None, None
     if pf.target.py_path is not None:
         project.python_module(pf.target.py_path)
-        return True, None
-    if not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
+        has_file = True
+        bad = fs.unreadable.get(Path(os.path.abspath(pf.target.py_path)))
+        handler_bad = bad and (bad.path, bad.reason)
+    elif not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
         # a link inside the app that points out of the workspace: the engine treats it as absent
-        return False, project.link_out_on_path(pf.target.file_part + ".py")
-    return False, None
+        link = project.link_out_on_path(pf.target.file_part + ".py")
+    version = version_bad = None
+    if pf.project_path is not None:
+        version = Path(os.path.abspath(pf.project_path.parent / ".python-version"))
+        fs.read_text(version)
+        bad = fs.unreadable.get(version)
+        version_bad = bad and bad.reason
+    return has_file, handler_bad, link, version, version_bad
 
 
 @rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)
@@ -106,43 +118,34 @@ def check(project):
     for path in _ts_candidates(project):
         project.ts_file(path)
         needed.setdefault(path, "ts")
-    handlers = []
-    version_dirs = {project.root: None}  # ordered set
-    linked_out = []
-    for pf, (is_handler, link) in per_function(project, "SST002", _touch):
-        if is_handler:
-            handlers.append(pf)
-        elif link is not None:
-            linked_out.append((pf, link))
-        if pf.project_path is not None:
-            version_dirs.setdefault(pf.project_path.parent, None)
-    for d in version_dirs:
-        p = Path(os.path.abspath(d / ".python-version"))
+    for p in (project.root / ".python-version", project.root / "package.json"):
+        p = Path(os.path.abspath(p))
         fs.read_text(p)
-        needed.setdefault(p, "python-version")
-    pkg = Path(os.path.abspath(project.root / "package.json"))
-    fs.read_text(pkg)
-    needed.setdefault(pkg, "package.json")
+        needed.setdefault(p, "python-version" if p.name == ".python-version" else "package.json")
+    handlers, linked_out, versions = [], [], {}
+    for pf, (has_file, handler_bad, link, version, version_bad) in per_function(project, "SST002", _touch):
+        if handler_bad:
+            handlers.append((pf, *handler_bad))
+        elif not has_file and link is not None:
+            linked_out.append((pf, link))
+        if version_bad and version not in needed:
+            versions[version] = version_bad
 
-    for path, kind in needed.items():
-        bad = fs.unreadable.get(path)
-        if bad is None:
-            continue
+    reasons = [(path, kind, bad.reason) for path, kind in needed.items() if (bad := fs.unreadable.get(path)) is not None]
+    for path, kind, reason in reasons + [(path, "python-version", reason) for path, reason in versions.items()]:
         rel = project.rel(path)
         yield Violation(
             "SST002",
             path,
             ZERO_RANGE,
-            f"{rel} {bad.reason}: {_SKIPPED[kind]}.{_non_utf8_note(path, bad.reason)}",
+            f"{rel} {reason}: {_SKIPPED[kind]}.{_non_utf8_note(path, reason)}",
         )
 
     seen: set = set()
-    for pf in handlers:
-        path = Path(os.path.abspath(pf.target.py_path))
-        bad = fs.unreadable.get(path)
+    for pf, path, reason in handlers:
         fd = pf.fd
         key = (fd.file, fd.handler_range)
-        if bad is None or key in seen:
+        if key in seen:
             continue
         seen.add(key)
         rel = project.rel(path)
@@ -150,8 +153,8 @@ def check(project):
             "SST002",
             fd.file,
             fd.handler_range,
-            f"The handler's file {rel} {bad.reason}: sst-lsp skipped it, so it could not check that "
-            f'"{pf.target.function}" is defined there.{_non_utf8_note(path, bad.reason)}',
+            f"The handler's file {rel} {reason}: sst-lsp skipped it, so it could not check that "
+            f'"{pf.target.function}" is defined there.{_non_utf8_note(path, reason)}',
             related=[Related(path, ZERO_RANGE, "the unreadable file")],
         )
     for pf, link in linked_out:
