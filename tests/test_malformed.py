@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pathlib
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from conftest import server_env
 from lsp_helpers import wait_for_diagnostics
 from malformed_corpus import build_corpus, materialise, restore_permissions
 from sst_lsp import cli
+from sst_lsp.engine import files
 from sst_lsp.rules.registry import load_all
 
 CORPUS = build_corpus()
@@ -117,14 +117,12 @@ def test_unreadable_files(case_id, corpus, capsys, caplog, monkeypatch):
     if not _really_unreadable(target):
         _, out = _check(app, capsys, caplog, "--format", "json")
         assert not any("cannot be read" in d["message"] for d in json.loads(out)["diagnostics"]), "root reads a mode-000 file"
-        real_read_bytes = pathlib.Path.read_bytes
+        def refusing_open(file, *args, **kwargs):
+            if os.path.abspath(file) == str(target):
+                raise PermissionError(13, "Permission denied", str(file))
+            return open(file, *args, **kwargs)
 
-        def read_bytes(self):
-            if os.path.abspath(self) == str(target):
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read_bytes(self)
-
-        monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(files, "open", refusing_open, raising=False)  # how the engine opens a file
     _, out = _check(app, capsys, caplog, "--format", "json")
     if "SST002" in RULES:
         diags = json.loads(out)["diagnostics"]

@@ -16,6 +16,7 @@ import pytest
 
 from helpers import FIXTURES, apply_edits, copy_app, parse_error, place, run_check, summary
 from sst_lsp.analysis import analyse_path
+from sst_lsp.engine import files
 from sst_lsp.engine.files import MAX_FILE_BYTES
 from sst_lsp.engine.typescript import analyse
 from sst_lsp.engine.config_file import analyse_config
@@ -58,14 +59,12 @@ def test_sst002_link_out_of_the_workspace(tmp_path):
 def test_sst002_permission_denied(tmp_path, monkeypatch):
     app = _app(tmp_path, "SST002/clean")
     pp = app / "core" / "pyproject.toml"
-    real = Path.read_bytes
-
-    def read_bytes(self):
-        if os.path.abspath(self) == str(pp):
+    def refusing_open(file, *args, **kwargs):
+        if os.path.abspath(file) == str(pp):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(files, "open", refusing_open, raising=False)  # how the engine opens a file
     (v,) = run_check(app)
     assert (v.code, v.path) == ("SST002", pp)
     assert "cannot be read (Permission denied)" in v.message

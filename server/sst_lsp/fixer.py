@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .analysis import AppResult, analyse_project, collector_paused
-from .engine.files import MAX_FILE_BYTES, FileSystem
+from .engine.files import FileSystem
 from .engine.fix_choice import choose
 from .engine.model import Fix, Safety, Violation
 from .engine.positions import apply_text_edits
@@ -51,9 +51,6 @@ class Session:
         self.files_read += 1
         if self.progress is not None:
             self.progress.files(self.files_read)
-        if _decode(data) != text:
-            self.unstable.setdefault(path, "changed on disk while it was being read")
-            return
         old = self.original.setdefault(path, data)
         if old != data:
             self.unstable.setdefault(path, "changed on disk while it was being checked")
@@ -66,24 +63,8 @@ class RecordingFileSystem(FileSystem):
         super().__init__(workspace=workspace, overlays=overlays)
         self.session = session
 
-    def _read_disk(self, path: Path) -> str | None:
-        data = None
-        try:
-            if path.is_file() and self.within_workspace(path) and path.stat().st_size <= MAX_FILE_BYTES:
-                data = path.read_bytes()
-        except OSError:
-            data = None
-        text = super()._read_disk(path)
-        if text is not None and data is not None:
-            self.session.record(path, data, text)
-        return text
-
-
-def _decode(data: bytes) -> str | None:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
+    def _read(self, path: Path, data: bytes, text: str) -> None:
+        self.session.record(path, data, text)
 
 
 def _encode_like(text: str, original: bytes) -> bytes:

@@ -7,8 +7,10 @@ The engine never follows a link out of the workspace, never reads a file larger 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")  # their analyses are keyed by their text (see ``memo``)
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what pathlib's is_file() takes for "no file"
 SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".sst", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build", ".ruff_cache"})
 
 
@@ -98,15 +101,18 @@ class FileSystem:
         """``path`` made absolute and normal, once per path object seen (a Path is slow to build)."""
         known = self._absolute.get(path)
         if known is None:
-            known = self._absolute[path] = Path(os.path.abspath(path))
+            text = str(path)
+            normal = os.path.abspath(text)
+            known = self._absolute[path] = path if normal == text and isinstance(path, Path) else Path(normal)
         return known
 
     def _stat(self, path: Path) -> tuple[bool, bool]:
         known = self._stats.get(path)
         if known is None:
             try:
-                known = (path.is_file(), path.is_dir())
-            except OSError:
+                mode = os.stat(path).st_mode
+                known = (stat.S_ISREG(mode), stat.S_ISDIR(mode))
+            except (OSError, ValueError):
                 known = (False, False)
             self._stats[path] = known
         return known
@@ -168,31 +174,42 @@ class FileSystem:
 
     def _read_disk(self, path: Path) -> str | None:
         try:
-            if not path.is_file():
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno in _ABSENT:  # (a link loop too, as pathlib's is_file says)
                 return None
-        except OSError as exc:  # a link loop, a permission problem on a parent
-            self._unreadable(path, f"cannot be examined ({exc.strerror or exc})")
+            self._unreadable(path, f"cannot be examined ({exc.strerror or exc})")  # a permission problem on a parent
+            return None
+        if not stat.S_ISREG(st.st_mode):
             return None
         if not self.within_workspace(path):
             self._unreadable(path, "is a link that points outside the workspace")
             return None
+        if st.st_size > MAX_FILE_BYTES:
+            self._unreadable(path, f"is {st.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
+            return None
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self._unreadable(path, f"is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
-                return None
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             self._unreadable(path, f"cannot be read ({exc.strerror or exc})")
+            return None
+        if len(data) > MAX_FILE_BYTES:  # it grew since it was examined
+            self._unreadable(path, f"is over the {MAX_FILE_BYTES:,}-byte limit")
             return None
         if b"\x00" in data[:8192]:
             self._unreadable(path, "is binary, not text")
             return None
         try:
-            return data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self._unreadable(path, f"is not valid UTF-8 (byte {exc.start})")
             return None
+        self._read(path, data, text)
+        return text
+
+    def _read(self, path: Path, data: bytes, text: str) -> None:
+        """A file's text was read from the disk, from these bytes (a subclass may keep them)."""
 
     def _unreadable(self, path: Path, reason: str) -> None:
         log.info("skipping %s: %s", path, reason)
@@ -258,14 +275,17 @@ class FileSystem:
                 except OSError as exc:
                     log.info("cannot list %s: %s", path, exc)
                     scanned = []
+                stats = self._stats
                 for e in scanned:
                     full = Path(e.path)
                     try:
                         link = e.is_symlink()
+                        is_dir, is_file = e.is_dir(), e.is_file()  # (from the folder listing, unless a link)
                         outside = link and not self.within_workspace(full)
-                        known.append(Entry(e.name, full, e.is_dir() and not outside, e.is_file() and not outside, link, outside))
+                        known.append(Entry(e.name, full, is_dir and not outside, is_file and not outside, link, outside))
                     except OSError:
                         continue
+                    stats.setdefault(full, (is_file, is_dir))  # what ``_stat`` would find
             self.derived[key] = known
         return known
 
