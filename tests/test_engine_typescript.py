@@ -582,6 +582,36 @@ def test_an_edit_inside_one_function_reads_it_and_the_ones_it_moved():
     assert [f.handler for f in tf.functions] == ["a/api.handler", "b/apix.handler", "c/api.handler"]
 
 
+def test_a_reused_function_is_the_same_object():
+    # what follows from a function (its facts, whether it is Python) is kept by its identity
+    first = analyse(Path("/app/sst.config.ts"), REUSE_SOURCE)
+    second = analyse(Path("/app/sst.config.ts"), REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'), previous=first)
+    same = [a is b for a, b in zip(first.functions, second.functions)]
+    assert same == [True, False, True]
+    assert first.functions[1].handler == "b/api.handler"  # the earlier text's function is left as it was
+
+
+def test_an_uncertain_function_is_not_changed_in_the_earlier_extraction():
+    # a reused object handed to something the analysis cannot follow gets a note of its own copy
+    text = 'const args = { handler: "a/api.handler", runtime: "python3.12" };\nwrap(args);\n// x\n'
+    first = analyse(Path("/app/infra/api.ts"), text)
+    second = analyse(Path("/app/infra/api.ts"), text.replace("// x", "// y z"), previous=first)
+    third = analyse(Path("/app/infra/api.ts"), text.replace("// x", "const q = 1;"), previous=second)
+    assert [len(f.unknowns) for f in first.functions] == [len(f.unknowns) for f in third.functions] == [1]
+
+
+def test_the_shared_tree_query_finds_what_a_walk_finds():
+    from sst_lsp.engine.ts_syntax import SEARCHED, find, walk
+
+    tf = analyse(Path("/app/sst.config.ts"), REUSE_SOURCE + 'import { x } from "./x";\nexport const y = { z: [new A(), f({ q })] };\n')
+    tree = tf.extractor.tree
+    walked = list(walk(tree.root_node))
+    for types in [(t,) for t in SEARCHED] + [SEARCHED[:5], ("call_expression", "new_expression", "object")]:
+        assert [n.id for n in find(tree, tree.root_node, *types)] == [n.id for n in walked if n.type in types], types
+    inner = next(n for n in walked if n.type == "object")  # under another node: a query of its own
+    assert [n.id for n in find(tree, inner, "identifier")] == [n.id for n in walk(inner) if n.type == "identifier"]
+
+
 def test_a_moved_function_reads_its_arguments_in_the_new_text():
     before = REUSE_SOURCE.replace('runtime: "python3.11" });\n    // end', 'runtime: "python3.11", copyFiles: [{ from: dir }] });\n    // end')
     before = 'const dir = "assets";\n' + before
