@@ -86,26 +86,23 @@ def _non_utf8_note(path: Path, reason: str) -> str:
 
 def _touch(project, pf) -> tuple:
     """What one function needs read, read (so that a reason to skip a file is recorded whichever
-    rule ran first), and what was found: (has a handler file, the handler file's reason to be
-    skipped, the link out of the workspace on the way to it, its project's ``.python-version``
-    and that file's reason to be skipped)."""
+    rule ran first), and what was found: (the handler file's (path, reason to be skipped), the
+    link out of the workspace on the way to a handler file, its project's ``.python-version``
+    when that file is to be skipped)."""
     fs = project.fs
-    has_file, handler_bad, link = False, None, None
+    handler_bad = link = version_bad = None
     if pf.target.py_path is not None:
         project.python_module(pf.target.py_path)
-        has_file = True
         bad = fs.unreadable.get(Path(os.path.abspath(pf.target.py_path)))
         handler_bad = bad and (bad.path, bad.reason)
     elif not pf.target.outside and pf.target.file_part and not pf.fd.has_bundle:
         # a link inside the app that points out of the workspace: the engine treats it as absent
         link = project.link_out_on_path(pf.target.file_part + ".py")
-    version = version_bad = None
     if pf.project_path is not None:
         version = Path(os.path.abspath(pf.project_path.parent / ".python-version"))
         fs.read_text(version)
-        bad = fs.unreadable.get(version)
-        version_bad = bad and bad.reason
-    return has_file, handler_bad, link, version, version_bad
+        version_bad = version if version in fs.unreadable else None
+    return handler_bad, link, version_bad
 
 
 @rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)
@@ -118,27 +115,29 @@ def check(project):
     for path in _ts_candidates(project):
         project.ts_file(path)
         needed.setdefault(path, "ts")
-    for p in (project.root / ".python-version", project.root / "package.json"):
-        p = Path(os.path.abspath(p))
+    for name, kind in ((".python-version", "python-version"), ("package.json", "package.json")):
+        p = Path(os.path.abspath(project.root / name))
         fs.read_text(p)
-        needed.setdefault(p, "python-version" if p.name == ".python-version" else "package.json")
-    handlers, linked_out, versions = [], [], {}
-    for pf, (has_file, handler_bad, link, version, version_bad) in per_function(project, "SST002", _touch):
+        needed.setdefault(p, kind)
+    handlers, linked_out = [], []
+    for pf, (handler_bad, link, version_bad) in per_function(project, "SST002", _touch):
         if handler_bad:
             handlers.append((pf, *handler_bad))
-        elif not has_file and link is not None:
+        elif link is not None:
             linked_out.append((pf, link))
-        if version_bad and version not in needed:
-            versions[version] = version_bad
+        if version_bad is not None:
+            needed.setdefault(version_bad, "python-version")
 
-    reasons = [(path, kind, bad.reason) for path, kind in needed.items() if (bad := fs.unreadable.get(path)) is not None]
-    for path, kind, reason in reasons + [(path, "python-version", reason) for path, reason in versions.items()]:
+    for path, kind in needed.items():
+        bad = fs.unreadable.get(path)
+        if bad is None:
+            continue
         rel = project.rel(path)
         yield Violation(
             "SST002",
             path,
             ZERO_RANGE,
-            f"{rel} {reason}: {_SKIPPED[kind]}.{_non_utf8_note(path, reason)}",
+            f"{rel} {bad.reason}: {_SKIPPED[kind]}.{_non_utf8_note(path, bad.reason)}",
         )
 
     seen: set = set()
