@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
-from .files import SKIP_DIRS, FileSystem
+from .files import SKIP_DIRS, TS_EXTENSIONS, FileSystem
 from .memo import Identity, Memo
 from .positions import Range
 from .python_source import PythonModule, read_module
@@ -35,7 +35,6 @@ CONFIG_NAME = "sst.config.ts"
 CONFIG_RE = re.compile(r"^sst(\.[A-Za-z0-9_-]+)?\.config\.ts$")
 ERA_C_FALLBACK_DIRS = ("src", "app", "functions", "lambda", "handlers", "lib")
 NODE_EXTENSIONS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx", ".mts", ".cts", ".go", ".rs", ".cs", ".java")
-TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 
 
 @dataclass
@@ -570,6 +569,13 @@ class Project:
     def function_transforms(self) -> list[typescript.RuntimeTransform]:
         return [t for tf in self.ts_files for t in tf.function_transforms]
 
+    @cached_property
+    def app_transforms(self) -> tuple:
+        """``function_transforms`` as one kept object, the same in every analysis while they are
+        equal: what is computed per function under them is kept by identity."""
+        value = tuple(self.function_transforms)
+        return self.disk.kept(("transforms", value), lambda: value)
+
     def runtime_transform(self, fd: typescript.FunctionDef) -> tuple[typescript.RuntimeTransform | None, str | None]:
         """The transform whose runtime wins for ``fd`` and its label; (None, None) when the argument decides.
 
@@ -759,9 +765,7 @@ class Project:
         deps: dict = {}
         by_function: dict = {}
         tracking = memo.tracking
-        if tracking:
-            app = tuple(self.function_transforms)
-            app = self.disk.kept(("transforms", app), lambda: app)  # the same object while equal
+        app = self.app_transforms if tracking else None
         for fd in self.functions:
             if fd.handler is None:
                 continue
@@ -769,7 +773,7 @@ class Project:
                 # decided once per FunctionDef object (the extraction reuses the unchanged ones) and
                 # app-wide transforms, again when what it read changed; the rules that ask about one
                 # function depend on this decision alone
-                key = ("python-function", Identity(fd), app)
+                key = ("python-function", Identity(fd), Identity(app))
                 pf = memo.fetch(key, lambda fd=fd: self._python_function(fd), transient=True)
                 deps[id(fd)] = ((key,), ())
             else:

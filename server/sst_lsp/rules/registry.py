@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
+from ..engine.memo import Identity
 from ..engine.project import Latest, Project
 from ..engine.typescript import EVALUATED_KEYS
 from ..rule_docs import rule_doc_uri
@@ -223,28 +224,19 @@ def function_facts(project: Project) -> FunctionFacts:
 
 
 def _facts(project: Project) -> tuple[list, Facts]:
-    app = Facts(tuple(project.function_transforms))  # hashed once, not once per function
-    app = project.disk.kept(("facts", app), lambda: app)
-    out = []
-    # a FunctionDef the extraction reused (same object, see ``Extractor``) under the same app-wide
-    # transforms has the facts it had: only the functions an edit re-read are hashed again
-    earlier = project.disk.__dict__.get("_facts_of", {})
-    now = {}
-    for fd in project.functions:
-        known = earlier.get(id(fd))
-        if known is not None and known[0] is fd and known[1] is app:
-            facts = known[2]
-            project.disk.kept(("facts", facts), lambda facts=facts: facts)  # still in use
-        else:
-            lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
-            facts = Facts((fd_fields(fd), lazy, app))
-            # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
-            facts = project.disk.kept(("facts", facts), lambda facts=facts: facts)
-        now[id(fd)] = (fd, app, facts)
-        out.append(facts)
-    project.disk.__dict__["_facts_of"] = now
+    app = project.app_transforms
+    # a FunctionDef the extraction reused (the same object, see ``Extractor``) under the same
+    # app-wide transforms has the facts it had: only the functions an edit re-read are hashed again
+    out = [project.disk.kept(("facts-of", Identity(fd), Identity(app)), lambda fd=fd: _function_facts(project, fd, app)) for fd in project.functions]
     together = Facts(tuple(out))
     return out, project.disk.kept(("facts", together), lambda: together)
+
+
+def _function_facts(project: Project, fd, app: tuple) -> Facts:
+    lazy = tuple(repr(project.argument_value(fd, k)) if k in fd.pairs else None for k in LAZY_ARGUMENTS)
+    facts = Facts((fd_fields(fd), lazy, app))
+    # the equal Facts of an earlier analysis, if any: compared in depth once, then by identity
+    return project.disk.kept(("facts", facts), lambda: facts)
 
 
 LAZY_ARGUMENTS = tuple(sorted(EVALUATED_KEYS))  # values read from the syntax (Project.argument_value)
