@@ -177,7 +177,7 @@ def _fake_analysis(path: Path, make):
         if text is None:
             data = path.read_bytes()
             text = data.decode("utf-8")
-            session.record(path, data, text)
+            session.record(path, data)
         calls.append(text)
         index = LineIndex(text)
         violations = []
@@ -236,7 +236,7 @@ def test_unsafe_fixes_need_the_option(tmp_path, monkeypatch):
         if text is None:
             data = path.read_bytes()
             text = data.decode()
-            session.record(path, data, text)
+            session.record(path, data)
         rng = LineIndex(text).range_of_offsets(0, 1)
         vs = [] if text.startswith("Z") else [Violation("SST999", path, rng, "m", Severity.ERROR, Fix("f", Safety.UNSAFE, (TextEdit(path, rng, "Z"),)))]
         return [SimpleNamespace(violations=vs, failures=[], project=SimpleNamespace(fs=SimpleNamespace(read_text=lambda p: text)))]

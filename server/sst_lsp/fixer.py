@@ -47,7 +47,7 @@ class Session:
         self.files_read = 0  # in the current analysis
         self.progress = progress
 
-    def record(self, path: Path, data: bytes, text: str) -> None:
+    def record(self, path: Path, data: bytes) -> None:
         self.files_read += 1
         if self.progress is not None:
             self.progress.files(self.files_read)
@@ -63,8 +63,8 @@ class RecordingFileSystem(FileSystem):
         super().__init__(workspace=workspace, overlays=overlays)
         self.session = session
 
-    def _read(self, path: Path, data: bytes, text: str) -> None:
-        self.session.record(path, data, text)
+    def _read(self, path: Path, data: bytes) -> None:
+        self.session.record(path, data)
 
 
 def _encode_like(text: str, original: bytes) -> bytes:

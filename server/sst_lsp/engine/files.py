@@ -17,7 +17,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-_TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")  # their analyses are keyed by their text (see ``memo``)
+TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 _ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what pathlib's is_file() takes for "no file"
 SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "venv", ".sst", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build", ".ruff_cache"})
 
@@ -163,7 +163,7 @@ class FileSystem:
         if path in self.overlays:
             # the editor's text wins: what the disk said about this file (kept in a shared cache) no longer counts
             self.unreadable.pop(path, None)
-            if self.memo is not None and not path.name.endswith(_TS_SUFFIXES):
+            if self.memo is not None and not path.name.endswith(TS_EXTENSIONS):  # (their analyses are keyed by their text)
                 self.memo.read(path)
             return self.overlays[path]
         if path in self._cache:
@@ -205,10 +205,10 @@ class FileSystem:
         except UnicodeDecodeError as exc:
             self._unreadable(path, f"is not valid UTF-8 (byte {exc.start})")
             return None
-        self._read(path, data, text)
+        self._read(path, data)
         return text
 
-    def _read(self, path: Path, data: bytes, text: str) -> None:
+    def _read(self, path: Path, data: bytes) -> None:
         """A file's text was read from the disk, from these bytes (a subclass may keep them)."""
 
     def _unreadable(self, path: Path, reason: str) -> None:

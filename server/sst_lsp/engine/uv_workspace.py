@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -180,12 +181,10 @@ class Workspace:
 
     def member_paths(self) -> list[Path]:
         """The pyproject.toml paths of ``member_projects``, in the same order, without reading the members."""
-        known = self.__dict__.get("_member_paths")  # a Workspace is kept while its disk model is
-        if known is None:
-            known = self.__dict__["_member_paths"] = self._member_paths()
-        return list(known)
+        return list(self._member_paths)
 
-    def _member_paths(self) -> list[Path]:
+    @cached_property
+    def _member_paths(self) -> list[Path]:  # (a Workspace is kept while its disk model is)
         out = []
         seen: set[Path] = set()
         if isinstance(self.root_pp.doc.get("project"), dict):
