@@ -211,3 +211,29 @@ def test_common_ends_never_overlap_and_work_on_bytes():
     assert common_ends("aaa", "aaaa") == (3, 3, 4)  # the end does not reach back into the start
     assert common_ends(b"// hi\n", b"// hix\n") == (5, 5, 6)
     assert common_ends("", "x") == (0, 0, 1)
+
+
+def test_spliced_index_equals_a_fresh_one():
+    """An edit's index is the old one with only the changed lines found again: for random texts
+    and edits (line breaks, lone and paired \\r, astral characters) it equals a fresh index."""
+    import random
+
+    rnd = random.Random(7)
+    alphabet = ["a", "b", "\n", "\r", "\r\n", "🐍", "é", " "]
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 25)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        new = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 4)))
+        spliced = LineIndex(text).spliced(start, end, new)
+        fresh = LineIndex(text[:start] + new + text[end:])
+        assert (spliced.text, spliced.line_starts, spliced.ascii) == (fresh.text, fresh.line_starts, fresh.ascii), (text, start, end, new)
+
+
+def test_index_of_a_text_is_the_one_made_for_that_string():
+    text = "one\ntwo\n" * 3
+    first = LineIndex.of(text)
+    assert LineIndex.of(text) is first
+    assert LineIndex.of("".join(["one\ntwo\n"] * 3)) is not first  # an equal text is another string
+    edited = first.spliced(0, 3, "ONE")
+    assert LineIndex.of(edited.text) is edited

@@ -153,6 +153,33 @@ async def test_incremental_edits_keep_positions(client: LanguageClient):
     assert "SST102" not in codes(diags)
 
 
+async def test_change_to_a_document_never_opened(client: LanguageClient):
+    """A whole new text for a document the client never opened is analysed; an incremental
+    change to one says nothing of the rest of its text, so it is ignored and the server goes on."""
+    path = client.ws / "SST202-not-member" / "pyproject.toml"
+    uri = path.as_uri()
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=5), [types.TextDocumentContentChangeWholeDocument(text=path.read_text())])
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: "SST202" in codes(d), version=5)
+    line = next(d.range.start.line for d in diags if d.code == "SST202")
+    other = (client.ws / "SST203-no-build-system" / "functions" / "pyproject.toml").as_uri()
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=other, version=2),
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(0, 0), types.Position(0, 0)), text="# x\n")],
+        )
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=6),
+            [types.TextDocumentContentChangePartial(range=types.Range(types.Position(0, 0), types.Position(0, 0)), text="# a comment\n")],
+        )
+    )
+    diags = await wait_for_diagnostics(client, uri, lambda d: True, version=6)
+    assert [d.range.start.line for d in diags if d.code == "SST202"] == [line + 1]  # below the new first line
+
+
 async def test_fix_that_creates_a_file_uses_document_changes(client: LanguageClient):
     """SST201's fix creates the root pyproject.toml: a CreateFile, then its content."""
     app = client.ws / "SST201-no-root"

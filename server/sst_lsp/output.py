@@ -71,7 +71,7 @@ def excerpt(text: str | None, start: Position, end: Position) -> tuple[int, str,
     """(1-based line number, source line, caret line under the range) or None."""
     if text is None:
         return None
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     if start.line >= len(index.line_starts):
         return None
     line = index.line_text(start.line).rstrip("\r")

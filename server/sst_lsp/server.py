@@ -9,7 +9,6 @@ elsewhere (a ``pyproject.toml``, a Python file) alters them.
 from __future__ import annotations
 
 import asyncio
-import copy
 import gc
 import logging
 import os
@@ -56,17 +55,11 @@ WATCHED = (
 class SstProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
-        """pygls keeps its own copy of each document, split into lines like ``str.splitlines`` (also at
-        ``\\x85``, ``\\u2028`` …, which are not line breaks in the LSP), and clamps a position past the end of
-        such a line *in place*: the handler gets the changes exactly as the client sent them."""
-        pristine = copy.deepcopy(params)
-        try:
-            for change in params.content_changes:
-                self.workspace.update_text_document(params.text_document, change)
-        except Exception:  # pygls' copy is only a fallback: the server applies the changes itself
-            log.debug("pygls could not apply a change to %s", params.text_document.uri, exc_info=True)
+        """The server keeps each open document itself (``OpenDocument``): pygls' own copy is not
+        updated. It would cost a split of the whole text into lines on every keystroke, and pygls
+        clamps a position past the end of a line *in place*, in the params the handler is given."""
         if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield user_handler, (pristine,), None
+            yield user_handler, (params,), None
 
 
 class SstLanguageServer(LanguageServer):
@@ -263,21 +256,21 @@ def build_server() -> SstLanguageServer:
         path = path_of(params.text_document.uri)
         if path is None:
             return
-        doc = ls.session.docs.get(path)
-        if doc is None:
-            doc = OpenDocument(path, ls.workspace.get_text_document(params.text_document.uri).source, None)
-            ls.session.docs[path] = doc
         changes = []
         for change in params.content_changes:
             rng = getattr(change, "range", None)
             changes.append((from_lsp_range(rng) if rng is not None else None, change.text))
-        try:
-            doc.apply_changes(changes, params.text_document.version)
-        except Exception:
-            log.exception("incremental update of %s failed; reparsing", path)
-            doc.text = ls.workspace.get_text_document(params.text_document.uri).source
-            doc.version = params.text_document.version
-            doc.parse_full()
+        doc = ls.session.docs.get(path)
+        if doc is None:
+            # a change to a document never opened: only a whole new text says what it holds
+            whole = [i for i, (rng, _) in enumerate(changes) if rng is None]
+            if not whole:
+                log.warning("ignored an incremental change to %s, which was never opened", path)
+                return
+            doc = OpenDocument(path, changes[whole[-1]][1], None)
+            changes = changes[whole[-1] + 1 :]
+            ls.session.docs[path] = doc
+        doc.apply_changes(changes, params.text_document.version)
         ls.schedule(path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -42,26 +42,28 @@ class OpenDocument:
                 self.text = new_text
                 tree = None
                 continue
-            index = LineIndex(self.text)
+            index = LineIndex.of(self.text)
             start = index.offset_of_position(rng.start)
             end = max(start, index.offset_of_position(rng.end))
+            if start > 0 and self.text[start - 1] == "\r" and tree is not None:
+                # text at start can turn a \r before it from a line break (lone) into part of
+                # a \r\n and back: the edit covers that \r, so the tree never keeps a stale row
+                start -= 1
+                new_text = "\r" + new_text
+            new_index = index.spliced(start, end, new_text)
             if tree is not None:
-                if start > 0 and self.text[start - 1] == "\r":
-                    # text at start can turn a \r before it from a line break (lone) into part of
-                    # a \r\n and back: the edit covers that \r, so the tree never keeps a stale row
-                    start -= 1
-                    new_text = "\r" + new_text
-                start_byte = len(self.text[:start].encode("utf-8"))
-                old_end_byte = start_byte + len(self.text[start:end].encode("utf-8"))
+                if index.ascii:  # then code points are bytes
+                    start_byte, old_end_byte = start, end
+                else:
+                    start_byte = len(self.text[:start].encode("utf-8"))
+                    old_end_byte = start_byte + len(self.text[start:end].encode("utf-8"))
                 new_end_byte = start_byte + len(new_text.encode("utf-8"))
-                start_point = index.point_of_offset(start)
-                old_end_point = index.point_of_offset(end)
-                self.text = self.text[:start] + new_text + self.text[end:]
-                new_index = LineIndex(self.text)
-                new_end_point = new_index.point_of_offset(start + len(new_text))
-                tree.edit(start_byte, old_end_byte, new_end_byte, start_point, old_end_point, new_end_point)
-            else:
-                self.text = self.text[:start] + new_text + self.text[end:]
+                try:
+                    tree.edit(start_byte, old_end_byte, new_end_byte, index.point_of_offset(start), index.point_of_offset(end), new_index.point_of_offset(start + len(new_text)))
+                except Exception:  # the text is right whatever happens here: parse it afresh
+                    log.exception("the tree of %s could not follow an edit; parsing it afresh", self.path)
+                    tree = None
+            self.text = new_index.text
         self.version = version
         if not self.is_typescript:
             return

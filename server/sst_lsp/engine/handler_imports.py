@@ -302,7 +302,7 @@ def severity_is_certain(hi: HandlerImports, need: Need) -> bool:
 
 def site_range(project, path: Path, site) -> Range:
     """The LSP range of an import statement (its first line when it spans several)."""
-    index = LineIndex(project.fs.read_text(path) or "")
+    index = LineIndex.of(project.fs.read_text(path) or "")
     start = index.position_of_point((site.line, site.col))
     if site.end_line == site.line:
         return Range(start, index.position_of_point((site.end_line, site.end_col)))

@@ -203,7 +203,7 @@ def _function_location(project: Project, target: HandlerTarget) -> tuple[Path, i
 
 def _utf16_column(project: Project, path: Path, line: int, column: int) -> int:
     """``ast`` columns count UTF-8 bytes; the LSP counts UTF-16 code units."""
-    return LineIndex(project.fs.read_text(path) or "").position_of_point((line, column)).character
+    return LineIndex.of(project.fs.read_text(path) or "").position_of_point((line, column)).character
 
 
 def definition(project: Project, path: Path, pos: Position) -> tuple[Path, int, int] | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate, count
+from operator import add
 from typing import NamedTuple
 
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -61,15 +63,41 @@ def utf16_len(s: str) -> int:
 class LineIndex:
     """Maps between code-point offsets, UTF-8 byte points and LSP positions for one text."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, line_starts: list[int] | None = None):
         self.text = text
         self.ascii = text.isascii()  # then byte columns, code points and UTF-16 units agree
-        self.line_starts = [0]
-        find = parse_text(text).find  # a lone \r ends a line too
-        i = find("\n")
+        if line_starts is None:
+            # where each line starts: after each \n (a lone \r ends a line too), all of it done in C
+            lengths = accumulate(map(len, parse_text(text).split("\n")[:-1]))
+            line_starts = [0, *map(add, lengths, count(1))]
+        self.line_starts = line_starts
+
+    @classmethod
+    def of(cls, text: str) -> "LineIndex":
+        """The index of ``text``: the one made last for this very string when there is one (an
+        open document's text is indexed when it is edited, and again by each analysis of it)."""
+        found = _RECENT.get(id(text))
+        if found is not None and found.text is text:
+            return found
+        return _remember(cls(text))
+
+    def spliced(self, start: int, end: int, new_text: str) -> "LineIndex":
+        """The index of this text with ``[start, end)`` (code points) replaced by ``new_text``:
+        the lines before the change kept, those after it moved, only the changed ones found again."""
+        text = self.text[:start] + new_text + self.text[end:]
+        if "\r" in new_text or "\r" in self.text:  # a \r can join or leave a \r\n pair: index afresh
+            return _remember(LineIndex(text))
+        starts = self.line_starts
+        before = bisect_right(starts, start)  # lines starting at or before the change stay
+        after = bisect_right(starts, end)  # lines starting after the change move
+        inserted = []
+        i = new_text.find("\n")
         while i != -1:
-            self.line_starts.append(i + 1)
-            i = find("\n", i + 1)
+            inserted.append(start + i + 1)
+            i = new_text.find("\n", i + 1)
+        delta = len(new_text) - (end - start)
+        moved = starts[after:] if delta == 0 else list(map(delta.__add__, starts[after:]))
+        return _remember(LineIndex(text, starts[:before] + inserted + moved))
 
     def line_text(self, line: int) -> str:
         if line < 0 or line >= len(self.line_starts):
@@ -147,6 +175,16 @@ class LineIndex:
 
     def end_position(self) -> Position:
         return self.position_of_offset(len(self.text))
+
+
+_RECENT: dict[int, LineIndex] = {}  # id of a text -> its index, for the few texts indexed last
+
+
+def _remember(index: LineIndex) -> LineIndex:
+    if len(_RECENT) >= 8:
+        del _RECENT[next(iter(_RECENT))]  # the oldest
+    _RECENT[id(index.text)] = index
+    return index
 
 
 def apply_text_edits(text: str, edits: list[tuple[Range, str]]) -> str:

@@ -26,7 +26,7 @@ class TxtRequirement:
 
 def read_requirements_txt(text: str) -> list[TxtRequirement]:
     """The plain requirements of a requirements file: options, ``-r``/``-e``, comments skipped."""
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     out: list[TxtRequirement] = []
     logical = ""
     start_line = 0

@@ -48,7 +48,7 @@ def scan(path: Path, text: str) -> list[Suppression]:
     marker = "sst-lsp"
     if marker not in text:
         return []
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     out: list[Suppression] = []
     for lineno in range(len(index.line_starts)):
         line = index.line_text(lineno).rstrip("\r")
@@ -110,7 +110,7 @@ def _removal(s: Suppression, unused: list[str]) -> Fix:
 
 def suppression_fix(v: Violation, text: str) -> Fix | None:
     """A fix that inserts a comment silencing ``v`` on its line."""
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     line = v.range.start.line
     content = index.line_text(line).rstrip("\r")
     indent = content[: len(content) - len(content.lstrip(" \t"))]

@@ -73,7 +73,7 @@ class TomlDocument:
     _tree: Any = None
 
     def __post_init__(self):
-        self.index = LineIndex(self.text)
+        self.index = LineIndex.of(self.text)
 
     @classmethod
     def parse(cls, text: str) -> "TomlDocument":
@@ -221,7 +221,7 @@ def minimal_edit(old: str, new: str, index: LineIndex | None = None) -> tuple[Ra
     """The single replacement that turns ``old`` into ``new`` (common prefix and suffix kept)."""
     if old == new:
         return None
-    index = index or LineIndex(old)
+    index = index or LineIndex.of(old)
     start, end_old, end_new = common_ends(old, new)
     # never split a CRLF pair
     return index.range_of_offsets(start, end_old), new[start:end_new]

@@ -197,7 +197,7 @@ class Extractor:
         self.text = text
         self.src = text.encode("utf-8")
         self.tree = tree
-        self.index = LineIndex(text)
+        self.index = LineIndex.of(text)
         self.out = TsFile(path, text, self.index, has_errors=tree.root_node.has_error, tree=tree)
         self.consts: dict[str, object] = {}  # name -> value node (file-wide, first wins)
         self.members: dict[str, tuple] = {}  # `const { key: name } = value`: name -> (value node, key)
@@ -998,7 +998,7 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
         tree = parse(text)
     if previous is not None and previous.extractor is not None and previous.tree is not None and _inside_one_comment(previous, text, tree):
         return TsFile(
-            path, text, LineIndex(text), previous.functions, previous.function_transforms, previous.imports, previous.extractor,
+            path, text, LineIndex.of(text), previous.functions, previous.function_transforms, previous.imports, previous.extractor,
             has_errors=previous.has_errors, tree=tree, content=previous.content,
         )  # fmt: skip
     return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()

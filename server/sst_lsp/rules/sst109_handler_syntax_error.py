@@ -43,7 +43,7 @@ from .registry import per_function, rule
 
 def error_range(text: str, problem) -> Range:
     """The error's place: its column (code points, as ``SyntaxError`` reports) to its end or one character."""
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     line = min(problem.line, len(index.line_starts) - 1)
     content = index.line_text(line).rstrip("\r")
     col = min(problem.column, len(content))

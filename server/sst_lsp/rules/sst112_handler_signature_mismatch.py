@@ -55,7 +55,7 @@ def _fix(path, text: str, sig) -> Fix | None:
         return None
     taken = set(sig.positional)
     missing = [n if n not in taken else f"_{n}" for n in ("event", "context")][len(sig.positional):]
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     at = index.position_of_point(end)
     before = text[: index.offset_of_position(at)].rstrip()
     sep = "" if not sig.positional else (" " if before.endswith(",") else ", ")
@@ -134,7 +134,7 @@ def check(project):
             continue
         seen.add((t.py_path, sig.name))
         what, fixable = found
-        index = LineIndex(text)
+        index = LineIndex.of(text)
         start = index.position_of_point((sig.line, sig.col))
         end = index.position_of_point((sig.line, sig.col + len(sig.name.encode("utf-8"))))
         severity = Severity.WARNING if sig.decorated else Severity.ERROR

@@ -92,7 +92,7 @@ def _engines_range(spec: str) -> bool:
 
 def _json_value_range(text: str, *keys: str) -> Range:
     """Range of the string value of ``keys`` (nested) in a JSON text, found by scanning."""
-    index = LineIndex(text)
+    index = LineIndex.of(text)
     pos = 0
     for key in keys[:-1]:
         m = re.compile(rf'"{re.escape(key)}"\s*:\s*\{{').search(text, pos)
