@@ -209,3 +209,57 @@ def test_a_function_that_stops_being_python_after_a_member_edit_loses_its_findin
         incremental = _key(session.analyse(app).current)
         assert incremental == _fresh(app, {root: doc})
         assert any(v[1] == "SST104" and "billing_service" in v[-1] for v in incremental) == (new == '"billing"')
+
+
+def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
+    """``fetch_all``: many values asked for as one. The next call computes only the keys new at
+    their place and those whose documents changed; the caller depends on the group, and is
+    recomputed when a member's value changes (and only then)."""
+    memo = Memo()
+    docs = Texts(memo, a="1", b="2")
+    runs: list = []
+    paths = {"a": A, "b": B}
+
+    def member(name):
+        def compute():
+            runs.append(name)
+            return docs.read(paths[name[0]]) + name  # "a1" reads a.toml, "b1" reads b.toml …
+        return compute
+
+    def total(names):
+        return counted(memo, ("total", tuple(names)), lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i]))), runs)
+
+    assert total(["a1", "b1", "a2"]) == "1a1|2b1|1a2"
+    assert runs == [("total", ("a1", "b1", "a2")), "a1", "b1", "a2"]
+    runs.clear()
+    docs.edit(b="3")  # only b1 read b.toml
+    assert total(["a1", "b1", "a2"]) == "1a1|3b1|1a2"
+    assert runs == ["b1", ("total", ("a1", "b1", "a2"))]
+    runs.clear()
+    docs.edit(b="3 ")  # then again, to a value that makes no difference to a2's group mates
+    docs.edit(b="3")
+    assert total(["a1", "b1", "a2"]) == "1a1|3b1|1a2"
+    assert runs == ["b1"]  # recomputed to the value it had: the caller stands
+    runs.clear()
+    assert total(["a1", "b2", "a2"]) == "1a1|3b2|1a2"  # one key new at its place
+    assert runs == [("total", ("a1", "b2", "a2")), "b2"]
+    runs.clear()
+    assert total(["a1", "b2"]) == "1a1|3b2"  # shorter: nothing new to compute
+    assert runs == [("total", ("a1", "b2"))]
+
+
+def test_a_group_member_made_by_a_rerun_that_found_nothing_is_made_again():
+    memo = Memo()
+    docs = Texts(memo, a="1")
+    gone = object()
+    state = {"there": True}
+
+    def compute():
+        return docs.read(A) if state["there"] else gone
+
+    assert memo.fetch_all(("g",), [("k",)], lambda i: compute, gone) == ["1"]
+    state["there"] = False
+    docs.edit(a="2")
+    assert memo.fetch(("k",), compute, reexec=True) is gone  # a rerun, as another dependant's check makes it
+    state["there"] = True
+    assert memo.fetch_all(("g",), [("k",)], lambda i: compute, gone) == ["2"]

@@ -22,6 +22,8 @@ Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recor
 
 from __future__ import annotations
 
+from operator import is_ as _is
+
 __all__ = ["Identity", "Memo"]
 
 
@@ -143,7 +145,7 @@ class Memo:
     def capture(self, compute):
         """(value, keys, paths): ``compute()`` and what it depended on, for a cache of one's own
         that replays them (``replay``) whenever it hands the value out."""
-        frame = (set(), set())
+        frame = (set(), set(), {})  # keys, paths, and what was replayed into it (by id, held)
         self._frames.append(frame)
         try:
             value = compute()
@@ -154,6 +156,9 @@ class Memo:
     def replay(self, keys, paths) -> None:
         if self._frames and (keys or paths):
             top = self._frames[-1]
+            if top[2].get(id(keys)) is keys:
+                return  # replayed into this frame already (a value asked for again and again)
+            top[2][id(keys)] = keys
             top[0].update(keys)
             top[1].update(paths)
 
@@ -172,6 +177,72 @@ class Memo:
         if record and self._frames:
             self._frames[-1][0].add(key)
         return node.value
+
+    def peek(self, key, default=None):
+        """The value kept for ``key`` when nothing it depends on changed since it was last current
+        (no check to run, nothing to recompute), recorded as ``fetch`` records it; else ``default``.
+        The cheap way to ask for many values of which an edit changed few."""
+        node = self.nodes.get(key)
+        if node is None:
+            return default
+        if not self.tracking:
+            return node.value
+        rev = self.rev
+        if node.verified != rev:
+            if node.dirty > node.verified:
+                return default
+            node.verified = rev
+        node.used = rev
+        if self._frames:
+            self._frames[-1][0].add(key)
+        return node.value
+
+    def fetch_all(self, gkey, keys: list, compute_for, gone=None, reexec: bool = True) -> list:
+        """The values for ``keys`` (``compute_for(i)`` makes the computation of ``keys[i]``, kept as
+        ``fetch(..., reexec=reexec, transient=True)`` keeps it), asked for as one value under ``gkey``.
+
+        An edit changes few of many: the values are kept together with their keys, and the next call
+        fetches only the keys that are new at their place and those marked since (the group depends
+        on every key: a marked one marks it, and is among its suspects). Everything else is reused
+        without looking. The caller depends on the group, not on each key. A value ``gone`` was
+        made by a rerun that found nothing to compute: it is made again."""
+        if not self.tracking:
+            return [self.fetch(key, compute_for(i)) for i, key in enumerate(keys)]
+        rev = self.rev
+        old = self.nodes.get(gkey)
+        old_keys, old_values = old.value if old is not None else ((), ())
+        suspects = set(old.suspects) if old is not None and old.dirty > old.verified else ()
+        values = []
+        moved = []  # places whose key is new there, or was marked
+        n_old = len(old_keys)
+        for i, key in enumerate(keys):
+            if i < n_old and old_keys[i] == key and key not in suspects:
+                values.append(old_values[i])
+                continue
+            moved.append(i)
+            value = self.fetch(key, compute_for(i), reexec=reexec, transient=True, record=False)
+            if value is gone and gone is not None:
+                self.forget(key)
+                value = self.fetch(key, compute_for(i), reexec=reexec, transient=True, record=False)
+            values.append(value)
+        keys = tuple(keys)
+        rdeps = self.rdeps
+        if old is None or len(keys) != n_old or moved:
+            # relink only what changed place (all of it, the first time)
+            if old is not None:
+                for i in (range(n_old) if len(keys) != n_old else moved):
+                    if i < n_old:
+                        s = rdeps.get(old_keys[i])
+                        if s is not None:
+                            s.discard(gkey)
+            for i in range(len(keys)) if old is None or len(keys) != n_old else moved:
+                rdeps.setdefault(keys[i], set()).add(gkey)
+        unchanged = old is not None and len(keys) == n_old and keys == old_keys and all(map(_is, values, old_values))
+        node = _Node((keys, values), keys, (), rev, old.changed if unchanged else rev, None, True)
+        self.nodes[gkey] = node
+        if self._frames:
+            self._frames[-1][0].add(gkey)
+        return values
 
     def _current(self, node: _Node) -> bool:
         rev = self.rev

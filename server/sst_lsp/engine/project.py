@@ -764,20 +764,20 @@ class Project:
         memo = self.disk.memo
         deps: dict = {}
         by_function: dict = {}
-        tracking = memo.tracking
-        app = self.app_transforms if tracking else None
-        for fd in self.functions:
-            if fd.handler is None:
-                continue
-            if tracking:
-                # decided once per FunctionDef object (the extraction reuses the unchanged ones) and
-                # app-wide transforms, again when what it read changed; the rules that ask about one
-                # function depend on this decision alone
-                key = ("python-function", Identity(fd), Identity(app))
-                pf = memo.fetch(key, lambda fd=fd: self._python_function(fd), transient=True)
+        with_handler = [fd for fd in self.functions if fd.handler is not None]
+        if memo.tracking:
+            # decided once per FunctionDef object (the extraction reuses the unchanged ones) and
+            # app-wide transforms, again when what it read changed; the rules that ask about one
+            # function depend on this decision alone. Asked for as a group: an edit costs the
+            # functions it changed. (Not rerun on its own: the computation holds this analysis)
+            app = Identity(self.app_transforms)
+            keys = [("python-function", Identity(fd), app) for fd in with_handler]
+            decided = memo.fetch_all(("python-function-group",), keys, lambda i: lambda fd=with_handler[i]: self._python_function(fd), reexec=False)
+            for fd, key in zip(with_handler, keys):
                 deps[id(fd)] = ((key,), ())
-            else:
-                pf = self._python_function(fd)
+        else:
+            decided = [self._python_function(fd) for fd in with_handler]
+        for fd, pf in zip(with_handler, decided):
             if pf is not None:
                 out.append(pf)
                 by_function.setdefault(id(fd), []).append(pf)

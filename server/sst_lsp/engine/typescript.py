@@ -204,7 +204,7 @@ class Extractor:
         self.import_names: dict[str, tuple[str, str]] = {}  # local name -> (module specifier, export or "*")
         self.exports: dict[str, tuple] = {}  # export name -> ("local", name) | ("node", node) | ("ref", spec, name)
         self.star_exports: list[str] = []  # `export * from "./x"`
-        self.uses: dict[str, list] = {}  # name -> identifier nodes that read it
+        self._uses: dict[str, list] | None = None  # name -> identifier nodes that read it (see ``uses``)
         self.aws_aliases = {"aws"}
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
         self.seen_objects: set[int] = set()
@@ -216,8 +216,22 @@ class Extractor:
         self.reused = 0  # how many came from ``previous`` (for tests and benchmarks)
 
     # -- pass 1: names ------------------------------------------------------------------
+    @property
+    def uses(self) -> dict[str, list]:
+        """name -> the identifier nodes that read it, in document order. Made when first asked for
+        (only an object kept in a ``const`` asks where the name goes): a big file has thousands."""
+        if self._uses is None:
+            uses: dict[str, list] = {}
+            for node in find(self.tree, self.tree.root_node, "identifier", "shorthand_property_identifier"):
+                parent = node.parent
+                if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name") == node:
+                    continue
+                uses.setdefault(node_text(node, self.src), []).append(node)
+            self._uses = uses
+        return self._uses
+
     def collect_names(self) -> None:
-        for node in find(self.tree, self.tree.root_node, "variable_declarator", "import_statement", "export_statement", "identifier", "shorthand_property_identifier"):
+        for node in find(self.tree, self.tree.root_node, "variable_declarator", "import_statement", "export_statement"):
             t = node.type
             if t == "variable_declarator":
                 name = node.child_by_field_name("name")
@@ -250,11 +264,6 @@ class Extractor:
                     self._import_bindings(node, spec.value)
             elif t == "export_statement":
                 self._export(node)
-            elif t in ("identifier", "shorthand_property_identifier"):
-                parent = node.parent
-                if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name") == node:
-                    continue
-                self.uses.setdefault(node_text(node, self.src), []).append(node)
 
     def _destructure(self, pattern, value) -> None:
         """``const { a: b, c } = value``: b and c stand for members of ``value``."""
@@ -788,19 +797,30 @@ class Extractor:
     def _object(self, obj, kind: str | None = None, transforms: list | None = None) -> None:
         if obj.id in self.seen_objects:
             return
-        handler_pair = self.handler_pair(obj)
+        # one look at its keys: the ``handler`` pair (the last one written), and the keys whose
+        # string names a handler of another kind (see ``handler_pair`` for the first)
+        handler_pair = None
+        string_keys = []
         for child in obj.named_children:
-            if child.type == "pair" and prop_name(child.child_by_field_name("key"), self.src) in STRING_HANDLER_KEYS:
-                value = child.child_by_field_name("value")
-                looked = self.lookup(value)
+            ct = child.type
+            if ct == "pair":
                 key = prop_name(child.child_by_field_name("key"), self.src)
-                if isinstance(looked, Ref):
-                    if self.context(obj) == "component":
-                        self._ref_def(value, looked, f"{key}", self._enclosing_transforms(obj))
-                    continue
-                lit = string_lit(looked, self.src, self.index)
-                if lit is not None and HANDLER_SHAPE.match(lit.value) and self.context(obj) == "component":
-                    self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj))
+                if key == "handler":
+                    handler_pair = child
+                if key in STRING_HANDLER_KEYS:
+                    string_keys.append((child, key))
+            elif ct == "shorthand_property_identifier" and node_text(child, self.src) == "handler":
+                handler_pair = child
+        for child, key in string_keys:
+            value = child.child_by_field_name("value")
+            looked = self.lookup(value)
+            if isinstance(looked, Ref):
+                if self.context(obj) == "component":
+                    self._ref_def(value, looked, f"{key}", self._enclosing_transforms(obj))
+                continue
+            lit = string_lit(looked, self.src, self.index)
+            if lit is not None and HANDLER_SHAPE.match(lit.value) and self.context(obj) == "component":
+                self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj))
         if handler_pair is None:
             return
         value_node = handler_pair if handler_pair.type == "shorthand_property_identifier" else handler_pair.child_by_field_name("value")

@@ -191,6 +191,9 @@ def _kept_part(project: Project, key, compute):
     """``compute()`` kept under ``key`` (reran after edits); made again when a rerun found its
     function gone (a value nothing should have read, but a key can come back: type, then undo)."""
     memo = project.disk.memo
+    value = memo.peek(key, GONE)  # (an edit changes few parts: the others are current as they are)
+    if value is not GONE:
+        return value
     value = memo.fetch(key, compute, reexec=True, transient=True)
     if value is GONE:
         memo.forget(key)
@@ -278,12 +281,12 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
         return list(r.check(OneFunction(latest, fd, pfs)))
 
     def every() -> list[Violation]:
-        out: list[Violation] = []
-        for _, f, _ in facts.each:
-            # rerun when what it read changed, to learn whether its result did: its inputs are this
-            # function's facts (the key) and the disk model, which any analysis with that key shares
-            out.extend(_kept_part(project, ("rule", r.code, f), lambda f=f: check(f)))
-        return out
+        # each function's result reruns when what it read changed, to learn whether it did: its
+        # inputs are the function's facts (its key) and the disk model, which any analysis with
+        # that key shares. Asked for as one group: an edit costs the functions it changed
+        each = [f for _, f, _ in facts.each]
+        found = memo.fetch_all(("rule-parts", r.code), [("rule", r.code, f) for f in each], lambda i: lambda f=each[i]: check(f), GONE)
+        return [v for vs in found for v in vs]
 
     return memo.fetch(("rule", r.code, facts.together), every, transient=True)
 
@@ -297,9 +300,16 @@ def part(project: Project, code: str, key, compute):
 
 def per_function(project: Project, code: str, compute) -> list[tuple]:
     """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
-    function's facts (``compute`` may read the function, its TypeScript facts and the disk)."""
-    by_id = function_facts(project).by_id if project.disk.keeps_results else None
-    return [(pf, per_group(project, code, None, [pf], lambda group: compute(project, group[0]), by_id)) for pf in project.python_functions]
+    function's facts (``compute`` may read the function, its TypeScript facts and the disk),
+    asked for as one group: an edit costs the functions it changed."""
+    pfs = project.python_functions
+    if not project.disk.keeps_results:
+        return [(pf, compute(project, pf)) for pf in pfs]
+    by_id = function_facts(project).by_id
+    facts = [(by_id[id(pf.fd)],) for pf in pfs]
+    keys = [("part", code, (None, f)) for f in facts]
+    found = project.disk.memo.fetch_all(("parts", code), keys, lambda i: _group_part(project, facts[i], lambda group: compute(project, group[0])), GONE)
+    return list(zip(pfs, found))
 
 
 def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
@@ -313,6 +323,15 @@ def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict 
     if by_id is None:  # (the caller may pass function_facts(project).by_id, asked once)
         by_id = function_facts(project).by_id
     facts = tuple(by_id[id(pf.fd)] for pf in pfs)
+    found = memo.peek(("part", code, (key, facts)), GONE)
+    if found is not GONE:  # (an edit changes few functions: the others' parts are current)
+        return found
+    return part(project, code, (key, facts), _group_part(project, facts, compute))
+
+
+def _group_part(project: Project, facts: tuple, compute):
+    """The computation of a part for the functions with these facts (see ``per_group``)."""
+    memo = project.disk.memo
 
     def one():
         group = []
@@ -324,7 +343,7 @@ def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict 
             group.extend(now[1])
         return compute(group)
 
-    return part(project, code, (key, facts), one)
+    return one
 
 
 @dataclass

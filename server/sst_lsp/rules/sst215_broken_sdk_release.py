@@ -31,6 +31,8 @@ Severity: error when a handler of the project imports `sst` at module level, war
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -80,16 +82,31 @@ def _imports_sst(project, pp) -> bool:
 
 def _some_lock_is_broken(project) -> bool:
     """Does any uv.lock a deploy of this app could use pin sst-sdk 4.14.1? (Each lock is read apart,
-    so that editing a pyproject.toml does not reread them all.)"""
+    so that editing a pyproject.toml does not reread them all.)
+
+    The locks the workspace holds are looked at once per disk model; a handler's project outside
+    them (rare) is looked at apart. An edit in a handler string then costs a set difference."""
+    broken, covered = project.derive(("SST215 locks",), lambda: _workspace_locks(project))
+    if broken:
+        return True
+    outside = {pf.project_path for pf in project.python_functions if pf.project_path is not None} - covered
+    return any(_lock_is_broken(project, path.parent / "uv.lock") for path in outside)
+
+
+def _workspace_locks(project) -> tuple[bool, frozenset]:
+    """(whether a lock of the workspace is broken, the pyproject.toml paths whose folder was looked in)."""
     dirs = {p.parent for p in project.disk._indexed if p.name == "uv.lock"}
     dirs.update(path.parent for path in member_projects(project).paths.values())
-    dirs.update(pf.project_path.parent for pf in project.python_functions if pf.project_path is not None)
     d = project.root
     for _ in range(6):  # the app, and the ancestors era C looks in for a workspace
         dirs.add(d)
         d = d.parent
-    locks = [d / "uv.lock" for d in dirs if project.fs.is_file(d / "uv.lock")]
-    return any(part(project, "SST215", lock, lambda lock=lock: _broken_lock_entry(project, lock) is not None) for lock in locks)
+    covered = frozenset(p for p in project.disk._indexed if p.name == "pyproject.toml" and p.parent in dirs)
+    return any(_lock_is_broken(project, d / "uv.lock") for d in dirs), covered
+
+
+def _lock_is_broken(project, lock: Path) -> bool:
+    return project.fs.is_file(lock) and part(project, "SST215", lock, lambda: _broken_lock_entry(project, lock) is not None)
 
 
 @rule("SST215", "broken-sdk-release", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
