@@ -312,6 +312,14 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
     return list(zip(pfs, found))
 
 
+def per_groups(project: Project, code: str, groups: dict, compute):
+    """``per_group`` for each ``key -> Python functions`` of ``groups``, in order:
+    ``compute(key, pfs)`` for each (their facts looked up once for all)."""
+    by_id = function_facts(project).by_id if project.disk.keeps_results else None
+    for key, pfs in groups.items():
+        yield from per_group(project, code, key, pfs, lambda now, key=key: compute(key, now), by_id)
+
+
 def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
     """``compute(pfs)`` for a group of Python functions (those of one project …), a ``part`` keyed
     by ``key`` and the functions' facts: ``compute`` may read ``key``, the functions it is given

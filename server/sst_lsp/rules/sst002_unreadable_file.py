@@ -128,10 +128,8 @@ def check(project):
         if version_bad is not None:
             needed.setdefault(version_bad, "python-version")
 
-    for path, kind in needed.items():
-        bad = fs.unreadable.get(path)
-        if bad is None:
-            continue
+    for path in needed.keys() & fs.unreadable.keys():  # (few or none: looked up from the smaller side)
+        kind, bad = needed[path], fs.unreadable[path]
         rel = project.rel(path)
         yield Violation(
             "SST002",

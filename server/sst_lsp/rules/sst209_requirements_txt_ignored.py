@@ -61,7 +61,7 @@ from ..engine.pyimports import MODULE
 from ..engine.requirements_file import read_requirements_txt
 from ..engine.uv_workspace import runtime_names
 from ._deps_fix import add_dependencies_fix
-from .registry import per_group, rule
+from .registry import per_groups, rule
 
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement)(?:\s+|=)(\S+)")
 
@@ -102,8 +102,7 @@ def check(project):
     for pf in project.python_functions:
         if pf.project_path is not None and not pf.fd.has_bundle:
             by_project.setdefault(pf.project_path, []).append(pf)
-    for path, functions in by_project.items():
-        yield from per_group(project, "SST209", path, functions, lambda group, path=path: list(_project_findings(project, path, group)))
+    yield from per_groups(project, "SST209", by_project, lambda path, group: list(_project_findings(project, path, group)))
 
 
 def _project_findings(project, path, functions):

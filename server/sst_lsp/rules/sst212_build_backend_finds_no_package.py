@@ -51,7 +51,7 @@ from ..engine.era import ALL_ERAS
 from ..engine.files import SKIP_DIRS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import hatch_default_candidates, hatch_finds_files, workspaces
-from .registry import per_group, rule
+from .registry import per_groups, rule
 
 NOT_PACKAGES = SKIP_DIRS | {"tests", "test", "docs", "scripts"}
 
@@ -119,9 +119,8 @@ def check(project):
     for pf in project.python_functions:
         if pf.project_path is not None and pf.target.py_path is not None:
             handlers.setdefault(pf.project_path, []).append(pf)
-    for path in _projects(project):
-        group = handlers.get(path, [])
-        yield from per_group(project, "SST212", path, group, lambda now, path=path: list(_findings(project, path, now)))
+    groups = {path: handlers.get(path, []) for path in _projects(project)}
+    yield from per_groups(project, "SST212", groups, lambda path, now: list(_findings(project, path, now)))
 
 
 def _findings(project, path, handlers):
