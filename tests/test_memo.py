@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sst_lsp.engine.documents import OpenDocument
-from sst_lsp.engine.memo import Memo
+from sst_lsp.engine.memo import SWEEP_EVERY, Memo
 from sst_lsp.engine.positions import LineIndex, Range
 from sst_lsp.session import EditorSession
 
@@ -94,14 +96,29 @@ def test_unused_values_are_dropped_but_not_those_a_kept_value_depends_on():
     memo.fetch("leaf", lambda: 1, transient=True)
     memo.fetch("root", lambda: memo.fetch("leaf", lambda: 1, transient=True) + 1, transient=True)
     memo.fetch("alone", lambda: 3, transient=True)
-    for _ in range(16):  # analyses that ask for root only (a sweep runs every 8)
+    for _ in range(3):  # analyses that ask for root only
         memo.advance({})
         assert memo.fetch("root", lambda: 0, transient=True) == 2  # current: leaf is not even looked at
+    memo.sweep()  # (the server sweeps when the user pauses)
     assert "alone" not in memo.nodes
     assert "leaf" in memo.nodes  # root depends on it
-    for _ in range(16):  # analyses that ask for nothing
+    for _ in range(3):  # analyses that ask for nothing
         memo.advance({})
-    assert not memo.nodes  # root first, then leaf
+    memo.sweep()
+    assert "root" not in memo.nodes and "leaf" in memo.nodes  # root first …
+    memo.sweep()
+    assert not memo.nodes  # … then leaf
+
+
+def test_without_a_pause_analyses_sweep_now_and_then():
+    memo = Memo()
+    Texts(memo)
+    memo.fetch("alone", lambda: 3, transient=True)
+    while memo.rev < SWEEP_EVERY - 1:
+        memo.advance({})
+    assert "alone" in memo.nodes  # no sweep yet: the keystrokes pay for none
+    memo.advance({})
+    assert "alone" not in memo.nodes
 
 
 def test_without_tracking_it_is_a_plain_cache():
@@ -263,3 +280,51 @@ def test_a_group_member_made_by_a_rerun_that_found_nothing_is_made_again():
     assert memo.fetch(("k",), compute, reexec=True) is gone  # a rerun, as another dependant's check makes it
     state["there"] = True
     assert memo.fetch_all(("g",), [("k",)], lambda i: compute, gone) == ["2"]
+
+
+@pytest.mark.parametrize("first, second", [("h1", "h2"), ("h2", "h1")])
+def test_a_hub_found_unchanged_leaves_its_many_dependants_unmarked(monkeypatch, first, second):
+    """One document changed: a disk-model value with many dependants is rerun while the edit is
+    applied. When its value stands, its dependants are not even marked; when it changed, they are
+    recomputed, also when another hub reran it first (both orders: the keys swap their names)."""
+    from sst_lsp.engine import memo as memo_module
+
+    monkeypatch.setattr(memo_module, "HUB_DEPENDANTS", 3)
+    memo = Memo()
+    docs = Texts(memo, a="names = x y\nversion = 1")
+    runs: list = []
+    names = lambda: counted(memo, ("derive", first), lambda: docs.read(A).split("\n")[0], runs, reexec=True)  # noqa: E731
+    # a second hub that reads the first (and the document)
+    pair = lambda: counted(memo, ("derive", second), lambda: (names(), docs.read(A).split("\n")[-1][:7]), runs, reexec=True)  # noqa: E731
+    parts = [lambda i=i: counted(memo, ("part", i), lambda i=i: f"{i}: {names()}", runs, reexec=True) for i in range(4)]
+    parts += [lambda i=i: counted(memo, ("part", i), lambda: f"{i}: {pair()[0]}", runs, reexec=True) for i in range(4, 8)]
+    assert [p() for p in parts][0] == "0: names = x y"
+    runs.clear()
+    docs.edit(a="names = x y\nversion = 2")  # the names stand
+    assert all(memo.nodes[("part", i)].dirty < memo.rev for i in range(8))  # not even marked
+    assert [p() for p in parts][7] == "7: names = x y"
+    assert sorted(runs) == sorted([("derive", first), ("derive", second)])
+    runs.clear()
+    docs.edit(a="names = x y z\nversion = 2")  # they changed: every part reads them
+    assert [p() for p in parts] == [f"{i}: names = x y z" for i in range(8)]
+    assert sorted(k[1] for k in runs if k[0] == "part") == list(range(8))
+
+
+@pytest.mark.parametrize("first, second", [("h1", "h2"), ("h2", "h1")])
+def test_a_value_read_while_a_hub_settled_is_checked_again_when_a_mark_reaches_it(monkeypatch, first, second):
+    """A hub that settles first reads a value whose input, another hub, is not marked through yet:
+    that value was checked too early, and is checked again when the mark reaches it."""
+    from sst_lsp.engine import memo as memo_module
+
+    monkeypatch.setattr(memo_module, "HUB_DEPENDANTS", 3)
+    memo = Memo()
+    docs = Texts(memo, a="1\n1")
+    runs: list = []
+    top = lambda: counted(memo, ("derive", first), lambda: docs.read(A).split("\n")[0], runs, reexec=True)  # noqa: E731
+    middle = lambda: counted(memo, ("derive", "middle"), lambda: "m" + top(), runs, reexec=True)  # noqa: E731
+    other = lambda: counted(memo, ("derive", second), lambda: middle() + "+" + docs.read(A).split("\n")[1], runs, reexec=True)  # noqa: E731
+    reads_top = [lambda i=i: counted(memo, ("top-reader", i), lambda i=i: f"{i}{top()}", runs, reexec=True) for i in range(3)]
+    reads_other = [lambda i=i: counted(memo, ("other-reader", i), lambda i=i: f"{i}{other()}", runs, reexec=True) for i in range(3)]
+    assert [f() for f in reads_top + reads_other] == ["01", "11", "21", "0m1+1", "1m1+1", "2m1+1"]
+    docs.edit(a="2\n1")
+    assert [f() for f in reads_top + reads_other] == ["02", "12", "22", "0m2+1", "1m2+1", "2m2+1"]

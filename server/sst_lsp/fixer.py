@@ -14,7 +14,6 @@ exactly the bytes the analysis read: a file edited meanwhile is left alone and r
 from __future__ import annotations
 
 import codecs
-import difflib
 import os
 import shutil
 import sys
@@ -285,6 +284,7 @@ def write_fixes(plan: FixPlan, *, describe: Callable[[Path], str] = str, err: Te
 
 def unified_diff(before: str, after: str, rel: str) -> str:
     """A ``git diff``-style unified diff of one file, ``a/REL`` and ``b/REL`` headers."""
+    import difflib  # lazily: start-up does not need it
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
     out = []
     for line in lines:

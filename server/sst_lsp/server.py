@@ -103,14 +103,20 @@ class SstLanguageServer(LanguageServer):
 
     def collect_when_idle(self) -> None:
         """What an analysis leaves is frozen at once (the next keystroke's collections skip it); a
-        full collection runs once the user has paused, never between a keystroke and its diagnostics."""
+        full collection (and the memo's sweep) runs once the user has paused, never between a
+        keystroke and its diagnostics."""
         gc.freeze()
         if self._idle_collection is not None:
             self._idle_collection.cancel()
         try:
-            self._idle_collection = asyncio.get_running_loop().call_later(IDLE_COLLECTION_S, _collect)
+            self._idle_collection = asyncio.get_running_loop().call_later(IDLE_COLLECTION_S, self.when_idle)
         except RuntimeError:  # no event loop (an analysis run outside the server's loop)
             self._idle_collection = None
+
+    def when_idle(self) -> None:
+        """The user paused: drop what the analyses no longer ask for, then collect."""
+        self.session.sweep()
+        _collect()
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:

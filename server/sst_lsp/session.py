@@ -123,6 +123,11 @@ class EditorSession:
         self.results[root] = by_path
         return Outcome(root, result, previous, by_path)
 
+    def sweep(self) -> None:
+        """Drop what the analyses of each app no longer ask for (see ``Memo.sweep``)."""
+        for _, disk in self._last_projects.values():
+            disk.memo.sweep()
+
     # -- scheduling ---------------------------------------------------------------------------
     def debounce_for(self, root: Path) -> int:
         return self.root_debounce.get(root, self.debounce_ms)

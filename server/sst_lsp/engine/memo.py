@@ -27,6 +27,11 @@ from operator import is_ as _is
 __all__ = ["Identity", "Memo"]
 
 
+SWEEP_EVERY = 64  # analyses between two sweeps when no pause asks for one
+HUB_DEPENDANTS = 64  # a value with this many dependants is settled before they are marked (``_mark``)
+HUB_KINDS = ("derive", "prop", "pyproject")  # values of the disk model alone: rerunning them early reads nothing stale
+
+
 class Identity:
     """A memo key part that stands for one object, by identity (and holds it, so its id stays its own)."""
 
@@ -68,6 +73,7 @@ class Memo:
         self.rdeps: dict = {}  # key, or ("text", path) -> keys of the values that depend on it
         self._frames: list = []  # (keys, paths) being recorded, innermost last
         self.recomputed = 0  # values computed (a counter for tests and profiles)
+        self.swept = 0  # the analysis of the last sweep
 
     # -- one analysis after another ---------------------------------------------------------
     def advance(self, texts: dict, analysis: bool = True) -> set:
@@ -83,30 +89,78 @@ class Memo:
         self.texts = dict(texts)
         for p in changed:
             self.text_changed[p] = rev
-        self._mark([(key, ("text", p)) for p in changed for key in self.rdeps.get(("text", p), ())])
-        if analysis:
-            self._sweep()
+        # with one document changed, a hub can be settled here (see ``_mark``)
+        self._mark([(key, ("text", p)) for p in changed for key in self.rdeps.get(("text", p), ())], settle=len(changed) == 1)
+        if analysis and self.rev - self.swept >= SWEEP_EVERY:
+            self.sweep()  # no pause came (the server sweeps when the user pauses)
         return changed
 
-    def _mark(self, queue: list) -> None:
-        """Mark every value that depends on what changed, each with what it depends on that changed."""
-        nodes, rdeps, rev = self.nodes, self.rdeps, self.rev
-        while queue:
-            key, source = queue.pop()
-            node = nodes.get(key)
-            if node is None:
-                continue
-            if node.dirty <= node.verified:
-                node.suspects = []  # current until now: start a new list
-            node.suspects.append(source)
-            if node.dirty == rev:
-                continue
-            node.dirty = rev
-            queue.extend((k, key) for k in rdeps.get(key, ()))
+    def _mark(self, queue: list, settle: bool = False) -> None:
+        """Mark every value that depends on what changed, each with what it depends on that changed.
 
-    def _sweep(self) -> None:
-        if self.rev % 8:
-            return  # now and then: the walk is over every value
+        ``settle``: a value many others depend on (a hub: the workspace's member list, read by a
+        part of every member) that can rerun on its own is not marked through at once. When all
+        else is marked, it is checked there and then (rerun if need be), and its dependants are
+        marked only when its value changed. (Typing in one member's pyproject.toml reruns the
+        member list, finds it the same, and leaves the parts of the 500 members alone.) A value
+        checked while a hub settled (the hub, what it read) that a mark reaches afterwards is
+        checked again, so the order never matters."""
+        nodes, rdeps, rev = self.nodes, self.rdeps, self.rev
+        stack = [((key,), source) for key, source in queue]  # (keys, what they depend on that changed)
+        waiting: list = []  # hubs marked, their dependants not yet
+
+        def through(key, node) -> None:
+            dependants = rdeps.get(key)
+            if not dependants:
+                return
+            if settle and len(dependants) >= HUB_DEPENDANTS and node.compute is not None and key[0] in HUB_KINDS:
+                waiting.append(key)
+            else:
+                stack.append((dependants, key))  # (not changed while it waits: values rerun only when the stack is empty)
+
+        while stack or waiting:
+            if not stack:
+                key = waiting.pop()
+                if not self._settled(key):
+                    stack.append((rdeps.get(key, ()), key))
+                continue
+            keys, source = stack.pop()
+            for key in keys:
+                node = nodes.get(key)
+                if node is None:
+                    continue
+                if node.verified == rev:
+                    # checked while a hub settled, before this mark came (a settled hub, a value it
+                    # read): current as of the edit before, to be checked again against ``source``
+                    node.verified, node.suspects, node.dirty = rev - 1, [source], rev
+                    through(key, node)
+                    continue
+                if node.dirty <= node.verified:
+                    node.suspects = [source]  # current until now: a new list
+                else:
+                    node.suspects.append(source)
+                if node.dirty != rev:
+                    node.dirty = rev
+                    through(key, node)
+
+    def _settled(self, key) -> bool:
+        """Rerun a hub whose inputs are all marked: True when its value stands (nothing it depends
+        on changed, or it was recomputed to the same value), so that its dependants stay current."""
+        node = self.nodes.get(key)
+        if node is None:
+            return False
+        try:
+            if not self._current(node):
+                node = self._run(key, node, node.compute, True, node.transient)
+        except Exception:  # let the analysis meet it (and its rule report it), as without settling
+            return False
+        # (current, it may still have changed: rerun this very analysis, when another hub read it)
+        return node.changed != self.rev
+
+    def sweep(self) -> None:
+        """Drop the transient values two analyses did not ask for. The walk is over every value:
+        the server runs it when the user pauses, ``advance`` when no pause came for a while."""
+        self.swept = self.rev
         old = self.rev - 2
         # a value something kept still depends on stays (the values it depends on may go at the next sweep)
         rdeps = self.rdeps

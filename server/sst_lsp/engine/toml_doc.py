@@ -8,7 +8,6 @@ source range of any key path, so diagnostics point at the key or array element i
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import sys
@@ -228,4 +227,5 @@ def minimal_edit(old: str, new: str, index: LineIndex | None = None) -> tuple[Ra
 
 
 def close_matches(word: str, options, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    import difflib  # lazily: start-up does not need it
     return difflib.get_close_matches(word, list(options), n=n, cutoff=cutoff)

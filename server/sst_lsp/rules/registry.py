@@ -7,6 +7,7 @@ decorated with ``@rule(...)`` that yields ``Violation``s from a ``Project``.
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import pkgutil
 import sys
@@ -152,14 +153,22 @@ def load_all() -> dict[str, Rule]:
     return dict(_LOADED)
 
 
-class Facts:
-    """A hashable stand-in for what rules may read of one function (or of all of them)."""
+_serials = itertools.count(1)
 
-    __slots__ = ("value", "_hash")
+
+class Facts:
+    """A hashable stand-in for what rules may read of one function (or of all of them).
+
+    Equal facts are kept as one object (``project.disk.kept(("facts", facts), …)``), whose
+    ``serial`` (never given twice) stands for them in memo keys: an int hashes in C, where a key
+    holding the object would call ``__hash__`` at every look-up."""
+
+    __slots__ = ("value", "_hash", "serial")
 
     def __init__(self, value: tuple):
         self.value = value
         self._hash = hash(value)
+        self.serial = next(_serials)
 
     def __hash__(self) -> int:
         return self._hash
@@ -285,10 +294,10 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
         # inputs are the function's facts (its key) and the disk model, which any analysis with
         # that key shares. Asked for as one group: an edit costs the functions it changed
         each = [f for _, f, _ in facts.each]
-        found = memo.fetch_all(("rule-parts", r.code), [("rule", r.code, f) for f in each], lambda i: lambda f=each[i]: check(f), GONE)
+        found = memo.fetch_all(("rule-parts", r.code), [("rule", r.code, f.serial) for f in each], lambda i: lambda f=each[i]: check(f), GONE)
         return [v for vs in found for v in vs]
 
-    return memo.fetch(("rule", r.code, facts.together), every, transient=True)
+    return memo.fetch(("rule", r.code, facts.together.serial), every, transient=True)
 
 
 def part(project: Project, code: str, key, compute):
@@ -307,7 +316,7 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
         return [(pf, compute(project, pf)) for pf in pfs]
     by_id = function_facts(project).by_id
     facts = [(by_id[id(pf.fd)],) for pf in pfs]
-    keys = [("part", code, (None, f)) for f in facts]
+    keys = [("part", code, (None, (f[0].serial,))) for f in facts]
     found = project.disk.memo.fetch_all(("parts", code), keys, lambda i: _group_part(project, facts[i], lambda group: compute(project, group[0])), GONE)
     return list(zip(pfs, found))
 
@@ -331,10 +340,11 @@ def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict 
     if by_id is None:  # (the caller may pass function_facts(project).by_id, asked once)
         by_id = function_facts(project).by_id
     facts = tuple(by_id[id(pf.fd)] for pf in pfs)
-    found = memo.peek(("part", code, (key, facts)), GONE)
+    serials = tuple(f.serial for f in facts)
+    found = memo.peek(("part", code, (key, serials)), GONE)
     if found is not GONE:  # (an edit changes few functions: the others' parts are current)
         return found
-    return part(project, code, (key, facts), _group_part(project, facts, compute))
+    return part(project, code, (key, serials), _group_part(project, facts, compute))
 
 
 def _group_part(project: Project, facts: tuple, compute):
@@ -390,7 +400,7 @@ def run_rules(project: Project, *, select: set[str] | None = None, ignore: set[s
             elif r.scope == "function":
                 found = [replace(v) for v in function_results(project, r)]
             else:
-                key = ("rule", code, function_facts(project).together)
+                key = ("rule", code, function_facts(project).together.serial)
                 found = [replace(v) for v in project.disk.kept(key, lambda r=r: list(r.check(kept)))]
             for v in found:
                 if v.severity is None:

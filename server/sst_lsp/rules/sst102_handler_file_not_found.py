@@ -29,7 +29,6 @@ but only the author knows it is the intended file.
 
 from __future__ import annotations
 
-import difflib
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -51,6 +50,7 @@ def closest_file(project, file_part: str) -> str | None:
             return o
         if len(parts) + 1 == len(tail) and _drop_one(tail, parts):
             return o
+    import difflib  # lazily: start-up does not need it
     hits = difflib.get_close_matches(file_part, options, n=1, cutoff=0.8)
     return hits[0] if hits else None
 

@@ -28,7 +28,6 @@ intended entry point.
 
 from __future__ import annotations
 
-import difflib
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -47,6 +46,7 @@ def check(project):
         if module is None or module.syntax_error is not None or t.function in module.bindings:
             continue
         callables = [b.name for b in module.bindings.values() if b.kind in ("function", "assignment", "import", "class")]
+        import difflib  # lazily: start-up does not need it
         guess = difflib.get_close_matches(t.function, callables, n=1, cutoff=0.5)
         funcs = [b.name for b in module.bindings.values() if b.kind == "function"]
         if not guess and len(funcs) == 1:
