@@ -246,16 +246,16 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
     app = session.root_for(path)
     with collector_paused():
         session.analyse(app)
-    gc.freeze()
+        gc.freeze()
     latencies = []
     steps = script(doc.text, edits)
     for line, char, text, delete in steps:
         start = time.perf_counter()
-        with collector_paused():
+        with collector_paused():  # and frozen before the collector is on again, as the server does
             doc.apply_changes([(Range(Position(line, char), Position(line, char + delete)), text)], doc.version + 1)
             session.analyse(app)
+            gc.freeze()
         latencies.append(time.perf_counter() - start)
-        gc.freeze()
     gc.unfreeze()
     return _summary(latencies, steps, script)
 

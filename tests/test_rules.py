@@ -321,3 +321,24 @@ def test_every_python_file_of_the_examples_and_fixtures_is_valid_python():
             if any(b in py.parents for b in broken) or ".venv" in py.parts:
                 continue
             ast.parse(py.read_text(encoding="utf-8"), filename=str(py))
+
+
+def test_sst102_closest_file_answers_as_difflib_does():
+    """SST102's suggestion compares the candidates best bound first and stops early: for random
+    paths it names what ``difflib.get_close_matches`` names (ties included)."""
+    import difflib
+    import random
+
+    from sst_lsp.rules.sst102_handler_file_not_found import _closest
+
+    rnd = random.Random(3)
+    alphabet = "abcfn0123/_s"
+    for _ in range(2000):
+        options = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14))) for _ in range(rnd.randint(0, 30))]
+        if options and rnd.random() < 0.5:
+            near = rnd.choice(options)
+            options += [near[:-1] + c for c in "xy"]  # candidates as close as each other
+        word = rnd.choice(options) + rnd.choice(alphabet) if options and rnd.random() < 0.5 else "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14)))
+        for cutoff in (0.5, 0.8):
+            expected = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+            assert _closest(word, options, cutoff) == (expected[0] if expected else None), (word, options, cutoff)

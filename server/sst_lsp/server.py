@@ -94,11 +94,14 @@ class SstLanguageServer(LanguageServer):
     def analyse(self, root: Path) -> None:
         with collector_paused():  # collections run when the user pauses (collect_when_idle)
             outcome = self.session.analyse(root)
-        for code, err in outcome.result.failures if outcome.result is not None else ():
-            if code not in self.failed_rules_logged:
-                self.failed_rules_logged.add(code)
-                self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sst-lsp: rule {code} failed and was skipped: {err}"))
-        diagnostics.deliver(self, outcome)
+            for code, err in outcome.result.failures if outcome.result is not None else ():
+                if code not in self.failed_rules_logged:
+                    self.failed_rules_logged.add(code)
+                    self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sst-lsp: rule {code} failed and was skipped: {err}"))
+            diagnostics.deliver(self, outcome)
+            # frozen before the collector is on again: else the first allocation after it would
+            # scan everything the analysis left, between a keystroke and its diagnostics
+            gc.freeze()
         self.collect_when_idle()
 
     def collect_when_idle(self) -> None:

@@ -38,21 +38,54 @@ from .registry import rule
 
 
 def closest_file(project, file_part: str) -> str | None:
-    options = [p[:-3] for p in project.python_file_index]
-    lowered = {o.lower(): o for o in options}
+    options, lowered, split = _prepared(project.python_file_index)
     if file_part.lower() in lowered:
         return lowered[file_part.lower()]
     # a missing or extra path segment (typically src/)
     tail = file_part.split("/")
-    for o in options:
-        parts = o.split("/")
+    for o, parts in zip(options, split):
         if len(parts) == len(tail) + 1 and _drop_one(parts, tail):
             return o
         if len(parts) + 1 == len(tail) and _drop_one(tail, parts):
             return o
+    return _closest(file_part, options, 0.8)
+
+
+_prepared_for: list = [None, None]  # [the file index, what ``_prepared`` made of it]
+
+
+def _prepared(index: list[str]) -> tuple:
+    """(paths without .py, lower-cased -> path, each path's segments) for one file index, made once
+    (the index is kept while the app's files are the same: every keystroke asks again)."""
+    if _prepared_for[0] is not index:
+        options = [p[:-3] for p in index]
+        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options])]
+    return _prepared_for[1]
+
+
+def _closest(word: str, options: list[str], cutoff: float) -> str | None:
+    """``difflib.get_close_matches(word, options, n=1, cutoff=cutoff)``, the same answer found with
+    fewer full comparisons: ``quick_ratio`` bounds ``ratio`` from above, so the candidates are
+    compared best bound first, and no longer once the bound falls below the best ratio found."""
     import difflib  # lazily: start-up does not need it
-    hits = difflib.get_close_matches(file_part, options, n=1, cutoff=0.8)
-    return hits[0] if hits else None
+
+    s = difflib.SequenceMatcher()
+    s.set_seq2(word)
+    bounded = []
+    for x in options:
+        s.set_seq1(x)
+        if s.real_quick_ratio() >= cutoff and (bound := s.quick_ratio()) >= cutoff:
+            bounded.append((bound, x))
+    bounded.sort(reverse=True)
+    best = None
+    for bound, x in bounded:
+        if best is not None and bound < best[0]:
+            break  # no ratio ahead can reach the best one (nor tie it: ties go to the larger path)
+        s.set_seq1(x)
+        score = s.ratio()
+        if score >= cutoff and (best is None or (score, x) > best):
+            best = (score, x)
+    return best[1] if best is not None else None
 
 
 def _drop_one(longer: list[str], shorter: list[str]) -> bool:
