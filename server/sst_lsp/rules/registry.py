@@ -322,11 +322,25 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
 
 
 def per_groups(project: Project, code: str, groups: dict, compute):
-    """``per_group`` for each ``key -> Python functions`` of ``groups``, in order:
-    ``compute(key, pfs)`` for each (their facts looked up once for all)."""
-    by_id = function_facts(project).by_id if project.disk.keeps_results else None
-    for key, pfs in groups.items():
-        yield from per_group(project, code, key, pfs, lambda now, key=key: compute(key, now), by_id)
+    """``per_group`` for each ``key -> Python functions`` of ``groups``, in order: the findings of
+    ``compute(key, pfs)`` for each, asked for as one group (an edit costs the groups it changed)."""
+    if not project.disk.keeps_results:
+        for key, pfs in groups.items():
+            yield from compute(key, pfs)
+        return
+    by_id = function_facts(project).by_id
+    items = list(groups.items())
+    facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in items]
+    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(items, facts)]
+    found = project.disk.memo.fetch_all(("groups", code), keys, lambda i: _group_part(project, facts[i], lambda now, key=items[i][0]: compute(key, now)), GONE)
+    for each in found:
+        yield from each
+
+
+def parts(project: Project, code: str, keys: list, compute_for) -> list:
+    """``part`` for many keys (``compute_for(i)`` computes ``keys[i]``'s part), asked for as one
+    group: an edit costs the parts whose key is new or whose inputs changed."""
+    return project.disk.memo.fetch_all(("parts-of", code), [("part", code, k) for k in keys], compute_for, GONE)
 
 
 def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):

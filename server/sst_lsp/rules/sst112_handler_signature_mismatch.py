@@ -43,7 +43,7 @@ from ..engine.handler_imports import function_minor
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.positions import LineIndex, Range
 from ..engine.pyimports import Signature, header_end, parse_python
-from .registry import rule
+from .registry import per_function, rule
 
 
 def _fix(path, text: str, sig) -> Fix | None:
@@ -113,39 +113,44 @@ def _looks_callable(signature: str) -> bool:
 @rule("SST112", "handler-signature-mismatch", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
     seen: set = set()
-    for pf in project.python_functions:
-        t, fd = pf.target, pf.fd
-        if t.py_path is None or fd.has_bundle or not t.function:
-            continue
-        module = project.python_module(t.py_path)
-        binding = module.bindings.get(t.function) if module is not None else None
-        if binding is None or binding.kind != "function" or _looks_callable(binding.signature):
-            continue  # not a def, or `def f(a, b)` / `def f(*args)`: Lambda can call it (decorators aside)
-        text = project.fs.read_text(t.py_path)
-        if text is None:
-            continue
-        minor, _ = function_minor(project, pf)
-        parsed = parse_python(text, minor)
-        sig = next((s for s in parsed.functions if s.name == t.function), None)
-        if sig is None or (t.py_path, sig.name) in seen:
-            continue
-        found = problem(sig)
-        if found is None:
-            continue
-        seen.add((t.py_path, sig.name))
-        what, fixable = found
-        index = LineIndex.of(text)
-        start = index.position_of_point((sig.line, sig.col))
-        end = index.position_of_point((sig.line, sig.col + len(sig.name.encode("utf-8"))))
-        severity = Severity.WARNING if sig.decorated else Severity.ERROR
-        note = " It is decorated: if the decorator returns a callable that takes (event, context), this is fine." if sig.decorated else ""
-        message = f"{what}. The deploy succeeds; the handler {t.text} fails when called.{note}"
-        yield Violation(
-            "SST112",
-            t.py_path,
-            Range(start, end),
-            message,
-            severity=severity,
-            fix=_fix(t.py_path, text, sig) if fixable else None,
-            related=[Related(fd.file, fd.handler_range, f"the handler {t.text}")],
-        )
+    for _, found in per_function(project, "SST112", _finding):
+        if found is None or found[0] in seen:
+            continue  # a function reached by several handlers is reported once, for the first
+        seen.add(found[0])
+        yield found[1]
+
+
+def _finding(project, pf) -> tuple | None:
+    """((file, function name), the report) for one handler whose signature Lambda cannot call, or None."""
+    t, fd = pf.target, pf.fd
+    if t.py_path is None or fd.has_bundle or not t.function:
+        return None
+    module = project.python_module(t.py_path)
+    binding = module.bindings.get(t.function) if module is not None else None
+    if binding is None or binding.kind != "function" or _looks_callable(binding.signature):
+        return None  # not a def, or `def f(a, b)` / `def f(*args)`: Lambda can call it (decorators aside)
+    text = project.fs.read_text(t.py_path)
+    if text is None:
+        return None
+    minor, _ = function_minor(project, pf)
+    parsed = parse_python(text, minor)
+    sig = next((s for s in parsed.functions if s.name == t.function), None)
+    found = problem(sig) if sig is not None else None
+    if found is None:
+        return None
+    what, fixable = found
+    index = LineIndex.of(text)
+    start = index.position_of_point((sig.line, sig.col))
+    end = index.position_of_point((sig.line, sig.col + len(sig.name.encode("utf-8"))))
+    severity = Severity.WARNING if sig.decorated else Severity.ERROR
+    note = " It is decorated: if the decorator returns a callable that takes (event, context), this is fine." if sig.decorated else ""
+    message = f"{what}. The deploy succeeds; the handler {t.text} fails when called.{note}"
+    return (t.py_path, sig.name), Violation(
+        "SST112",
+        t.py_path,
+        Range(start, end),
+        message,
+        severity=severity,
+        fix=_fix(t.py_path, text, sig) if fixable else None,
+        related=[Related(fd.file, fd.handler_range, f"the handler {t.text}")],
+    )

@@ -47,7 +47,7 @@ import posixpath
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import uses_hatchling
-from .registry import part, rule
+from .registry import parts, rule
 
 KEY = ("tool", "hatch", "build", "targets", "wheel", "packages")
 
@@ -83,6 +83,7 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
 @rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info", scope="functions")
 def check(project):
     handler_projects = {pf.project_path for pf in project.python_functions if pf.project_path is not None}
+    keys = []
     for path in project.toml_paths:
         if path.name != "pyproject.toml":
             continue
@@ -93,7 +94,9 @@ def check(project):
             severity = Severity.INFO
         else:
             severity = Severity.INFO if project.era in (Era.A, Era.B) else None
-        yield from part(project, "SST206", (path, severity), lambda path=path, severity=severity: list(_findings(project, path, severity)))
+        keys.append((path, severity))
+    for found in parts(project, "SST206", keys, lambda i: lambda key=keys[i]: list(_findings(project, *key))):
+        yield from found
 
 
 def _findings(project, path, severity):

@@ -40,35 +40,38 @@ from __future__ import annotations
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
 from ._runtime_util import is_container, runtime_problem, runtime_site, supported_replacement
-from .registry import rule
+from .registry import per_function, rule
 
 
 @rule("SST302", "unsupported-runtime", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning", scope="functions")
 def check(project):
     seen = set()
-    version = project.era_info.version
-    for pf in project.python_functions:
-        site = runtime_site(project, pf)
-        if site is None or not site.value.startswith("python"):
-            continue
-        problem = runtime_problem(site.value, version)
-        if problem is None or (problem.kind != "unknown-to-sst" and is_container(pf)):
-            continue  # an image function has no Lambda runtime: its Dockerfile picks the Python (SST403)
-        key = (site.file, site.range)
-        if key in seen:
-            continue
-        seen.add(key)
-        new = supported_replacement(project, pf)
-        fix = None
-        if site.literal is not None and new != site.value:
-            q = site.quote
-            fix = Fix(f'Replace the runtime with "{new}"', Safety.UNSAFE, (TextEdit(site.file, site.literal, f"{q}{new}{q}"),))
-        where = "" if site.origin == "argument" else " (set by a transform, for every function it reaches)"
-        yield Violation(
-            "SST302",
-            site.file,
-            site.range,
-            f'The function {pf.fd.handler} uses the runtime "{site.value}"{where}: {problem.why}. Use a supported runtime such as "{new}".',
-            severity=problem.severity,
-            fix=fix,
-        )
+    for _, found in per_function(project, "SST302", _finding):
+        if found is None or found[0] in seen:
+            continue  # a transform's runtime is reported once, for the first function it reaches
+        seen.add(found[0])
+        yield found[1]
+
+
+def _finding(project, pf) -> tuple | None:
+    """(where the runtime is written, the report) for one function, or None."""
+    site = runtime_site(project, pf)
+    if site is None or not site.value.startswith("python"):
+        return None
+    problem = runtime_problem(site.value, project.era_info.version)
+    if problem is None or (problem.kind != "unknown-to-sst" and is_container(pf)):
+        return None  # an image function has no Lambda runtime: its Dockerfile picks the Python (SST403)
+    new = supported_replacement(project, pf)
+    fix = None
+    if site.literal is not None and new != site.value:
+        q = site.quote
+        fix = Fix(f'Replace the runtime with "{new}"', Safety.UNSAFE, (TextEdit(site.file, site.literal, f"{q}{new}{q}"),))
+    where = "" if site.origin == "argument" else " (set by a transform, for every function it reaches)"
+    return (site.file, site.range), Violation(
+        "SST302",
+        site.file,
+        site.range,
+        f'The function {pf.fd.handler} uses the runtime "{site.value}"{where}: {problem.why}. Use a supported runtime such as "{new}".',
+        severity=problem.severity,
+        fix=fix,
+    )
