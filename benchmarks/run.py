@@ -135,6 +135,14 @@ class Client:
         self.lc.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, language, 1, path.read_text())))
         return uri
 
+    def warm_up(self, uri: str) -> None:
+        """This client's first didChange makes cattrs write the code that serialises it (~3 ms, in
+        this process): done before the clock runs, as an editor's client has no such cost."""
+        t = self.types
+        rng = t.Range(t.Position(0, 0), t.Position(0, 0))
+        params = t.DidChangeTextDocumentParams(t.VersionedTextDocumentIdentifier(uri=uri, version=0), [t.TextDocumentContentChangePartial(range=rng, text="")])
+        self.lc.protocol._serialize_message(t.DidChangeTextDocumentNotification(method=t.TEXT_DOCUMENT_DID_CHANGE, params=params, jsonrpc="2.0"))
+
     def change(self, uri: str, version: int, line: int, char: int, text: str, delete: int = 0) -> None:
         t = self.types
         rng = t.Range(t.Position(line, char), t.Position(line, char + delete))
@@ -215,6 +223,7 @@ async def keystrokes(root: Path, edits: int, file: str = "sst.config.ts", script
     config = root / file
     uri = client.open(config, "toml" if file.endswith(".toml") else "typescript")
     await client.wait_for(lambda e: e[1] == uri and e[2] == 1)
+    client.warm_up(uri)
     latencies = []
     version = 1
     steps = script(config.read_text(), edits)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sst_lsp.engine.documents import OpenDocument
-from sst_lsp.engine.memo import SWEEP_EVERY, Memo
+from sst_lsp.engine.memo import SWEEP_SHARES, Memo
 from sst_lsp.engine.positions import LineIndex, Range
 from sst_lsp.session import EditorSession
 
@@ -105,20 +105,23 @@ def test_unused_values_are_dropped_but_not_those_a_kept_value_depends_on():
     for _ in range(3):  # analyses that ask for nothing
         memo.advance({})
     memo.sweep()
-    assert "root" not in memo.nodes and "leaf" in memo.nodes  # root first …
     memo.sweep()
-    assert not memo.nodes  # … then leaf
+    assert not memo.nodes  # root, then leaf
 
 
-def test_without_a_pause_analyses_sweep_now_and_then():
+def test_without_a_pause_each_analysis_sweeps_a_share():
     memo = Memo()
     Texts(memo)
-    memo.fetch("alone", lambda: 3, transient=True)
-    while memo.rev < SWEEP_EVERY - 1:
+    for i in range(3000):
+        memo.fetch(("unused", i), lambda: 0, transient=True)
+    for _ in range(3):  # old enough to go from now on
         memo.advance({})
-    assert "alone" in memo.nodes  # no sweep yet: the keystrokes pay for none
+    remaining = len(memo.nodes)
     memo.advance({})
-    assert "alone" not in memo.nodes
+    assert 0 < remaining - len(memo.nodes) <= max(256, 3000 // SWEEP_SHARES)  # a share, not all
+    for _ in range(SWEEP_SHARES):
+        memo.advance({})
+    assert not memo.nodes
 
 
 def test_without_tracking_it_is_a_plain_cache():

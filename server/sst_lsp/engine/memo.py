@@ -27,7 +27,7 @@ from operator import is_ as _is
 __all__ = ["Identity", "Memo"]
 
 
-SWEEP_EVERY = 64  # analyses between two sweeps when no pause asks for one
+SWEEP_SHARES = 32  # analyses over which one walk of every value is spread when no pause comes
 HUB_DEPENDANTS = 64  # a value with this many dependants is settled before they are marked (``_mark``)
 HUB_KINDS = ("derive", "prop", "pyproject")  # values of the disk model alone: rerunning them early reads nothing stale
 
@@ -73,7 +73,7 @@ class Memo:
         self.rdeps: dict = {}  # key, or ("text", path) -> keys of the values that depend on it
         self._frames: list = []  # (keys, paths) being recorded, innermost last
         self.recomputed = 0  # values computed (a counter for tests and profiles)
-        self.swept = 0  # the analysis of the last sweep
+        self._unswept: list = []  # keys the sweep has still to look at (``_sweep_some``)
 
     # -- one analysis after another ---------------------------------------------------------
     def advance(self, texts: dict, analysis: bool = True) -> set:
@@ -91,8 +91,8 @@ class Memo:
             self.text_changed[p] = rev
         # with one document changed, a hub can be settled here (see ``_mark``)
         self._mark([(key, ("text", p)) for p in changed for key in self.rdeps.get(("text", p), ())], settle=len(changed) == 1)
-        if analysis and self.rev - self.swept >= SWEEP_EVERY:
-            self.sweep()  # no pause came (the server sweeps when the user pauses)
+        if analysis:
+            self._sweep_some()  # a share of the sweep (the server sweeps all when the user pauses)
         return changed
 
     def _mark(self, queue: list, settle: bool = False) -> None:
@@ -157,10 +157,24 @@ class Memo:
         # (current, it may still have changed: rerun this very analysis, when another hub read it)
         return node.changed != self.rev
 
+    def _sweep_some(self) -> None:
+        """Sweep a share of the values: a walk over all of them is spread over ``SWEEP_SHARES``
+        analyses, so that no keystroke pays for it whole."""
+        if not self._unswept:
+            self._unswept = list(self.nodes)
+        share = max(256, len(self.nodes) // SWEEP_SHARES)
+        keys = self._unswept[-share:]
+        del self._unswept[-share:]
+        nodes, rdeps, old = self.nodes, self.rdeps, self.rev - 2
+        for key in keys:
+            node = nodes.get(key)
+            if node is not None and node.transient and node.used < old and not rdeps.get(key):
+                self._unlink(key, nodes.pop(key))
+
     def sweep(self) -> None:
         """Drop the transient values two analyses did not ask for. The walk is over every value:
-        the server runs it when the user pauses, ``advance`` when no pause came for a while."""
-        self.swept = self.rev
+        the server runs it when the user pauses (``advance`` sweeps a share of them each time)."""
+        self._unswept = []
         old = self.rev - 2
         # a value something kept still depends on stays (the values it depends on may go at the next sweep)
         rdeps = self.rdeps
