@@ -577,9 +577,42 @@ def test_an_edit_after_every_function_reuses_all_of_them():
 
 
 def test_an_edit_inside_one_function_reads_it_and_the_ones_it_moved():
-    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'))
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler", runtime: "python3.11"', '"b/api.handler", runtime: "python3.12"'))
     assert reused == 2  # A is before the edit; B changed; C's bytes moved, on the same line
+    assert [f.runtime for f in tf.functions] == ["python3.12", "python3.12", "python3.11"]
+
+
+def test_typing_in_a_handler_string_reads_that_line_only():
+    """The edit is inside a function's ``handler`` string: only its line is read again (nothing
+    there is reused: B changed), and the other functions are the same objects as before."""
+    first = analyse(Path("/app/sst.config.ts"), REUSE_SOURCE)
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'))
+    assert reused == 0
     assert [f.handler for f in tf.functions] == ["a/api.handler", "b/apix.handler", "c/api.handler"]
+    second = analyse(Path("/app/sst.config.ts"), REUSE_SOURCE.replace('"b/api.handler"', '"b/apix.handler"'), previous=first)
+    assert [a is b for a, b in zip(first.functions, second.functions)] == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        # the string is a const's value that a function reads: read in full
+        ('const h = "a/api.handler";\nnew sst.aws.Function("A", { handler: h });\nnew sst.aws.Function("B", { handler: "b/api.handler" });\n', "a/apix.handler"),
+        # a quote typed: not the same string any more
+        ('new sst.aws.Function("A", { handler: "a/api.handler" });\n', 'a/api".handler'),
+        # two functions on the edited line, the one after it moved
+        ('new sst.aws.Function("A", { handler: "a/api.handler" }); new sst.aws.Function("B", { handler: "b/api.handler", runtime: "python3.11" });\n', "a/apixyz.handler"),
+        # a spread object holding the handler, read by another function
+        ('const base = { handler: "a/api.handler" };\nnew sst.aws.Function("A", { ...base });\nnew sst.aws.Function("B", { ...base, runtime: "python3.12" });\n', "a/apix.handler"),
+    ],
+)
+def test_edits_in_handler_strings_extract_what_a_fresh_reading_does(before, after):
+    edited = before.replace("a/api.handler", after, 1)
+    first = analyse(Path("/app/sst.config.ts"), before)
+    second = analyse(Path("/app/sst.config.ts"), edited, previous=first)
+    fresh = analyse(Path("/app/sst.config.ts"), edited)
+    assert _facts(second) == _facts(fresh)
+    assert [(f.kind, f.unresolved, f.pending, f.unknowns) for f in second.functions] == [(f.kind, f.unresolved, f.pending, f.unknowns) for f in fresh.functions]
 
 
 def test_a_reused_function_is_the_same_object():
@@ -612,13 +645,20 @@ def test_the_shared_tree_query_finds_what_a_walk_finds():
     assert [n.id for n in find(tree, inner, "identifier")] == [n.id for n in walk(inner) if n.type == "identifier"]
 
 
-def test_a_moved_function_reads_its_arguments_in_the_new_text():
+@pytest.mark.parametrize(
+    "old, new, reused",
+    [
+        ('"b/api.handler"', '"b/api_v2.handler"', 0),  # typing in a handler string: only B's line is read
+        ('"b/api.handler", runtime: "python3.11"', '"b/api.handler", runtime: "python3.9"', 2),  # read in full
+    ],
+)
+def test_a_moved_function_reads_its_arguments_in_the_new_text(old, new, reused):
     before = REUSE_SOURCE.replace('runtime: "python3.11" });\n    // end', 'runtime: "python3.11", copyFiles: [{ from: dir }] });\n    // end')
     before = 'const dir = "assets";\n' + before
-    after = before.replace('"b/api.handler"', '"b/api_v2.handler"')
+    after = before.replace(old, new)
     first = analyse(Path("/app/sst.config.ts"), before)
     second = analyse(Path("/app/sst.config.ts"), after, previous=first)
-    assert second.extractor.reused == 2
+    assert second.extractor.reused == reused
     moved = second.functions[2].pairs["copyFiles"]
     # a kept pair holds positions, no syntax node: its node is found in the new tree, moved
     node = second.extractor.node_at(moved.value_range, moved.node_type)

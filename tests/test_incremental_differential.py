@@ -82,6 +82,8 @@ def _key(by_path: dict) -> list[tuple]:
 
 COMMENT_SNIPPETS = ["x", "é", "🐍", " ", "*/", "/*", "\n", "//", " sst-lsp-ignore SST105", ""]
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+HANDLER_SNIPPETS = ["x", "/", ".", "_v2", "", "é", '"', "src/"]
+HANDLER_STRING = re.compile(r'handler:\s*"([^"\n]*)"')
 
 
 def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Range, str]:
@@ -89,6 +91,12 @@ def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Ra
     size = len(text)
     start = rng.randrange(size + 1)
     comments = [m.span() for m in COMMENT.finditer(text)] if snippets is SNIPPETS and rng.random() < 0.3 else []
+    handlers = [m.span(1) for m in HANDLER_STRING.finditer(text)] if snippets is SNIPPETS and not comments and rng.random() < 0.3 else []
+    if handlers:  # typing in a handler's path (the edit a keystroke most often is), at times its quote
+        lo, hi = rng.choice(handlers)
+        start = rng.randint(lo, hi)
+        end = min(hi + 1, start + rng.choice([0, 0, 1]))
+        return Range(index.position_of_offset(start), index.position_of_offset(end)), rng.choice(HANDLER_SNIPPETS)
     if comments:  # inside (or at the edges of) a comment: what an edit there may keep, and may not
         lo, hi = rng.choice(comments)
         start = rng.randint(lo, hi)

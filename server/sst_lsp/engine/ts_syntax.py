@@ -72,10 +72,17 @@ def prop_name(key, src: bytes) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _query(language, types: tuple):
-    from tree_sitter import Query, QueryCursor
+def _compiled(language, types: tuple):
+    from tree_sitter import Query
 
-    return QueryCursor(Query(language, " ".join(f"({t}) @{t}" for t in types)))
+    return Query(language, " ".join(f"({t}) @{t}" for t in types))
+
+
+@lru_cache(maxsize=None)
+def _query(language, types: tuple):
+    from tree_sitter import QueryCursor
+
+    return QueryCursor(_compiled(language, types))
 
 
 # The node types the engine looks for: one query finds them all, once per tree (a query's cost is
@@ -107,6 +114,16 @@ def find(tree, node, *types: str) -> list:
         return sorted((n for t in types for n in by_type.get(t, ())), key=_preorder)
     found = [n for nodes in _query(tree.language, types).captures(node).values() for n in nodes]
     return sorted(found, key=_preorder)
+
+
+def find_in_bytes(tree, start: int, end: int, *types: str) -> list:
+    """The nodes of these types that overlap bytes ``start:end`` of ``tree`` (those that hold them
+    included), in document order: a query of a few bytes costs a walk of the nodes over them."""
+    from tree_sitter import QueryCursor
+
+    cursor = QueryCursor(_compiled(tree.language, types))  # (its own: the shared cursor reads whole trees)
+    cursor.set_byte_range(start, end)
+    return sorted((n for nodes in cursor.captures(tree.root_node).values() for n in nodes), key=_preorder)
 
 
 def _preorder(node):

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .positions import LineIndex, Position, Range, common_ends, parse_text
-from .ts_syntax import StringLit, find, line_indent, node_text, prop_name, string_lit, unwrap, walk
+from .ts_syntax import StringLit, find, find_in_bytes, line_indent, node_text, prop_name, string_lit, unwrap, walk
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -170,6 +170,7 @@ class TsFile:
         return self._derived[key]
 
 
+DEFINING = ("call_expression", "new_expression", "object")  # the nodes pass 2 reads, in document order
 _WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression")
 
 
@@ -483,7 +484,12 @@ class Extractor:
     # -- pass 2: definitions --------------------------------------------------------------
     def extract(self) -> TsFile:
         self.collect_names()
-        for node in find(self.tree, self.tree.root_node, "call_expression", "new_expression", "object"):
+        self._definitions(find(self.tree, self.tree.root_node, *DEFINING))
+        self.previous = None  # keep no chain of old extractions alive
+        return self.out
+
+    def _definitions(self, nodes) -> None:
+        for node in nodes:
             t = node.type
             if t == "call_expression":
                 self._call(node)
@@ -491,8 +497,6 @@ class Extractor:
                 self._new(node)
             elif t == "object":
                 self._object(node)
-        self.previous = None  # keep no chain of old extractions alive
-        return self.out
 
     def _node_key(self, node) -> tuple:
         """What a node's reading depends on besides the names: its bytes and the line they start
@@ -1011,17 +1015,143 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
     whose unchanged arguments objects are reused).
 
     When the text differs from ``previous``'s only inside one comment, and no position outside
-    that comment moved, the extraction is ``previous``'s: same functions, same ``content``. The
-    new ``TsFile`` has its own text, lines and tree; its extractor is the earlier one, which reads
-    the earlier text and tree (they agree with each other, and with every position here)."""
+    that comment moved, the extraction is ``previous``'s: same functions, same ``content``. When
+    it differs only inside the ``handler`` string of a function's arguments object, only that
+    line is read again (``_handler_string_edit``). Either way the new ``TsFile``'s extractor reads
+    its own text and tree: the names the earlier one bound are found again in it (``_rebased``)."""
     if tree is None:
         tree = parse(text)
-    if previous is not None and previous.extractor is not None and previous.tree is not None and _inside_one_comment(previous, text, tree):
-        return TsFile(
-            path, text, LineIndex.of(text), previous.functions, previous.function_transforms, previous.imports, previous.extractor,
-            has_errors=previous.has_errors, tree=tree, content=previous.content,
-        )  # fmt: skip
+    if previous is not None and previous.extractor is not None and previous.tree is not None and previous.extractor.text is previous.text:
+        if _inside_one_comment(previous, text, tree):
+            ex = _rebased(path, previous, text, tree)
+            if ex is not None:
+                out = ex.out
+                out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
+                return out
+        else:
+            quick = _handler_string_edit(path, previous, text, tree)
+            if quick is not None:
+                return quick
     return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()
+
+
+def _rebased(path: Path, previous: TsFile, text: str, tree) -> "Extractor | None":
+    """An extractor of ``text`` (parsed as ``tree``) that knows the names ``previous``'s bound:
+    ``text`` differs from ``previous.text`` in one span, which holds none of them (or holds
+    them whole). Each name's node is found again in the new tree, moved by the edit; what
+    ``previous`` read of its arguments objects is carried over. None when a node cannot be told."""
+    before = previous.extractor
+    p, old_end, new_end = common_ends(before.src, text.encode("utf-8"))
+    delta = new_end - old_end
+    root = tree.root_node
+
+    def shifted(b: int):
+        if b < p:
+            return b
+        if b > old_end or (b == old_end and old_end > p):
+            return b + delta
+        return None  # where text was inserted, or inside what was replaced
+
+    def moved(node):
+        span = (shifted(node.start_byte), shifted(node.end_byte))
+        if None in span:
+            return None
+        found = root.descendant_for_byte_range(*span)
+        while found is not None and found.type != node.type and (found.start_byte, found.end_byte) == span:
+            found = found.parent
+        return found if found is not None and found.type == node.type and (found.start_byte, found.end_byte) == span else None
+
+    ex = Extractor(path, text, tree, None)
+    for name, value in before.consts.items():
+        if (found := moved(value)) is None:
+            return None
+        ex.consts[name] = found
+    for name, (base, key) in before.members.items():
+        if (found := base if isinstance(base, (Ref, NameRef)) else moved(base)) is None:
+            return None
+        ex.members[name] = (found, key)
+    for name, entry in before.exports.items():
+        if entry[0] == "node":
+            if (found := moved(entry[1])) is None:
+                return None
+            entry = ("node", found)
+        ex.exports[name] = entry
+    ex.import_names = dict(before.import_names)
+    ex.star_exports = list(before.star_exports)
+    ex.aws_aliases = set(before.aws_aliases)
+    ex.route_transforms = dict(before.route_transforms)
+    ex.out.imports = list(previous.imports)
+    ex.memo = dict(before.memo)  # what its objects read, for the edits to come
+    return ex
+
+
+def _handler_string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None:
+    """The extraction of ``text`` when it differs from ``previous``'s only inside the ``handler``
+    string of a function's arguments object, on one line (typing a handler's path), else None.
+
+    Only the line of the edit is read again: the definitions that touch it (found by a query of
+    that line's bytes) replace those of ``previous``, in place; every other function is the same
+    object. Anything else (a line added, a quote typed, a name whose value holds the string read
+    by another function, a transform on that line) is extracted in full."""
+    old, new = previous.src, text.encode("utf-8")
+    p, old_end, new_end = common_ends(old, new)
+    delta = new_end - old_end
+    if any(c in old[p:old_end] or c in new[p:new_end] for c in (b"\n", b"\r")):
+        return None
+    before, after = _string_around(previous.tree, p, old_end), _string_around(tree, p, new_end)
+    if before is None or after is None or before.start_byte != after.start_byte or after.end_byte != before.end_byte + delta:
+        return None  # not inside the same string literal
+    if not (before.start_byte < p and old_end < before.end_byte) or tree.root_node.has_error != previous.tree.root_node.has_error:
+        return None
+    ex_before = previous.extractor
+    pair = before.parent
+    if pair is None or pair.type != "pair" or pair.child_by_field_name("value") != before or prop_name(pair.child_by_field_name("key"), old) != "handler":
+        return None
+    row = before.start_point[0]
+
+    def spans_row(r) -> bool:
+        return r is not None and r.start.line <= row <= r.end.line
+
+    redo = [i for i, fd in enumerate(previous.functions) if fd.file == path and spans_row(fd.object_range or fd.handler_range)]
+    obj_range = ex_before.index.range_of_node(pair.parent)
+    if not any(previous.functions[i].object_range == obj_range for i in redo):
+        return None  # not a function's arguments object
+    if any(spans_row(t.range) for t in previous.function_transforms) or any(spans_row(t.range) for ts in ex_before.route_transforms.values() for t in ts):
+        return None
+    # names whose value holds the string: another function that read one is read again (in full)
+    holds = lambda node: node.start_byte <= p and node.end_byte >= old_end  # noqa: E731
+    changed = {n for n, v in ex_before.consts.items() if holds(v)} | {n for n, (b, _) in ex_before.members.items() if not isinstance(b, (Ref, NameRef)) and holds(b)}
+    if changed:
+        redone = {id(previous.functions[i]) for i in redo}
+        if changed & set(ex_before.route_transforms) or any(id(fd) not in redone and any(n in changed for n, _ in reads) for reads, fd in ex_before.memo.values()):
+            return None
+    ex = _rebased(path, previous, text, tree)
+    if ex is None:
+        return None
+    ex.previous = ex_before  # (an object of the edited line that did not change is reused)
+    line_start = new.rfind(b"\n", 0, p) + 1
+    line_end = new.find(b"\n", new_end)
+    ex._definitions(find_in_bytes(tree, line_start, len(new) if line_end < 0 else line_end, *DEFINING))
+    ex.previous = None
+    again = ex.out.functions
+    if ex.out.function_transforms or len(again) != len(redo) or any(fd.kind != previous.functions[i].kind for i, fd in zip(redo, again)):
+        return None
+    functions = list(previous.functions)
+    for i, fd in zip(redo, again):
+        functions[i] = fd
+    ex.out.functions = functions
+    ex.out.function_transforms = list(previous.function_transforms)
+    return ex.out
+
+
+def _string_around(tree, start: int, end: int):
+    """The string literal whose content holds bytes ``start:end`` (an empty range: between two bytes)."""
+    node = tree.root_node.descendant_for_byte_range(start, end)
+    for _ in range(3):
+        if node is None or node.type == "string":
+            return node
+        node = node.parent
+    return None
 
 
 def _inside_one_comment(previous: TsFile, text: str, tree) -> bool:
