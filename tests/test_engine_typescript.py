@@ -736,3 +736,37 @@ def test_an_edit_that_is_not_only_inside_a_comment_extracts_again(before, after)
     second = analyse(Path("/app/sst.config.ts"), text, previous=first)
     assert second.content is not first.content
     assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
+
+
+NODEWISE_SOURCE = """import * as aws from "@pulumi/aws";
+export default $config({
+  async run() {
+    new aws.lambda.Function("Raw", { runtime: "python3.12", handler: "raw.handler", code: new $util.asset.FileArchive("raw") });
+    const q = new sst.aws.Queue("Q"); q.subscribe({ handler: "q/api.handler" });
+    new sst.aws.Function("A", { handler: "a/api.handler", vpc: { subnets: ["s"] } });
+    new sst.aws.Cron("C", { schedule: "rate(1 day)", function: { handler: "c/api.handler" } });
+    $transform(sst.aws.Function, (args) => { args.vpc = { subnets: ["t"] }; });
+    new sst.aws.Function("B", {
+      handler: "b/api.handler",
+    });
+  },
+});
+"""
+
+
+@pytest.mark.parametrize("old, new", [('"a/api.handler"', '"a/apix.handler"'), ('"b/api.handler"', '"b/api_v2.handler"'), ('"q/api.handler"', '"q/x.handler"'), ('"c/api.handler"', '"c/api2.handler"')])
+def test_what_is_read_node_by_node_after_a_handler_edit_is_what_a_fresh_reading_finds(old, new):
+    """After typing in a handler string, components, raw Lambdas and vpc subnets are the earlier
+    text's for the nodes off the edited line, read again for those over it: as a fresh reading."""
+    from sst_lsp.engine.components import components
+
+    path = Path("/app/sst.config.ts")
+    first = analyse(path, NODEWISE_SOURCE)
+    for read in (components, raw_lambdas, vpc_subnets):
+        read(first)
+    edited = NODEWISE_SOURCE.replace(old, new)
+    second = analyse(path, edited, previous=first)
+    assert second.edit_of is not None  # the edit took the handler-string path
+    fresh = analyse(path, edited)
+    for read in (components, raw_lambdas, vpc_subnets):
+        assert read(second) == read(fresh), read.__name__

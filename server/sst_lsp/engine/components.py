@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .positions import Range
 from .typescript import Extractor, Pair, TsFile
-from .ts_syntax import find, node_text, string_lit, unwrap
+from .ts_syntax import node_text, string_lit, unwrap
 
 # constructors whose arguments some rule inspects: sst.aws.<name>
 COMPONENT_NAMES = frozenset({"Cron", "CronV2", "Cluster", "Task"})
@@ -43,36 +43,32 @@ def _aliases_of_sst(ex: Extractor) -> set[str]:
 
 def components(tf: TsFile) -> list[Component]:
     """Every ``new sst.aws.<X>(…)`` of ``COMPONENT_NAMES`` in the file (computed once per TsFile)."""
-    return tf.derive("components", lambda: _components(tf))
-
-
-def _components(tf: TsFile) -> list[Component]:
-    out: list[Component] = []
     ex = tf.extractor
-    tree = ex.tree
     prefixes = _aliases_of_sst(ex)
-    for node in find(tree, tree.root_node, "new_expression"):
-        ctor = node.child_by_field_name("constructor")
-        if ctor is None:
-            continue
-        text = node_text(ctor, ex.src).replace(" ", "").replace("\n", "")
-        prefix, _, kind = text.rpartition(".")
-        if prefix not in prefixes or kind not in COMPONENT_NAMES:
-            continue
-        args = node.child_by_field_name("arguments")
-        children = args.named_children if args is not None else []
-        name = ""
-        if children:
-            lit = string_lit(unwrap(children[0]), ex.src, ex.index)
-            name = lit.value if lit is not None else node_text(children[0], ex.src)
-        comp = Component(kind, name, ex.index.range_of_node(ctor), ex.index.range_of_node(node))
-        if len(children) >= 2:
-            obj = ex.resolve(children[1])
-            if obj is not None and obj.type == "object":
-                comp.pairs = ex._pairs(obj)
-                comp.object_range = ex.index.range_of_node(obj)
-        out.append(comp)
-    return out
+    return tf.nodewise("components", "new_expression", lambda node: _component(ex, prefixes, node))
+
+
+def _component(ex: Extractor, prefixes: set[str], node) -> list[Component]:
+    ctor = node.child_by_field_name("constructor")
+    if ctor is None:
+        return []
+    text = node_text(ctor, ex.src).replace(" ", "").replace("\n", "")
+    prefix, _, kind = text.rpartition(".")
+    if prefix not in prefixes or kind not in COMPONENT_NAMES:
+        return []
+    args = node.child_by_field_name("arguments")
+    children = args.named_children if args is not None else []
+    name = ""
+    if children:
+        lit = string_lit(unwrap(children[0]), ex.src, ex.index)
+        name = lit.value if lit is not None else node_text(children[0], ex.src)
+    comp = Component(kind, name, ex.index.range_of_node(ctor), ex.index.range_of_node(node))
+    if len(children) >= 2:
+        obj = ex.resolve(children[1])
+        if obj is not None and obj.type == "object":
+            comp.pairs = ex._pairs(obj)
+            comp.object_range = ex.index.range_of_node(obj)
+    return [comp]
 
 
 # -- python: { container } in function arguments --------------------------------------------

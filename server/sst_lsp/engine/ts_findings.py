@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .positions import Range
-from .ts_syntax import find, line_indent, node_text, prop_name, string_lit, walk
+from .ts_syntax import line_indent, node_text, prop_name, string_lit, walk
 from .typescript import TsFile
 
 
@@ -42,22 +42,19 @@ class VpcSubnets:
 
 
 def raw_lambdas(tf: TsFile) -> list[RawLambda]:
-    return tf.derive("raw_lambdas", lambda: _raw_lambdas(tf))
-
-
-def _raw_lambdas(tf: TsFile) -> list[RawLambda]:
     ex = tf.extractor
-    out: list[RawLambda] = []
-    for node in find(ex.tree, ex.tree.root_node, "new_expression"):
-        ctor = node.child_by_field_name("constructor")
-        if ctor is None:
-            continue
-        parts = node_text(ctor, ex.src).replace(" ", "").split(".")
-        if len(parts) == 3 and parts[0] in ex.aws_aliases and parts[1] == "lambda" and parts[2] == "Function":
-            found = _raw_lambda(ex, node, ctor)
-            if found is not None:
-                out.append(found)
-    return out
+    return tf.nodewise("raw_lambdas", "new_expression", lambda node: _raw_lambdas_at(ex, node))
+
+
+def _raw_lambdas_at(ex, node) -> list[RawLambda]:
+    ctor = node.child_by_field_name("constructor")
+    if ctor is None:
+        return []
+    parts = node_text(ctor, ex.src).replace(" ", "").split(".")
+    if len(parts) == 3 and parts[0] in ex.aws_aliases and parts[1] == "lambda" and parts[2] == "Function":
+        found = _raw_lambda(ex, node, ctor)
+        return [found] if found is not None else []
+    return []
 
 
 def _raw_lambda(ex, node, ctor) -> RawLambda | None:
@@ -117,20 +114,26 @@ def _vpc_subnets(tf: TsFile) -> list[VpcSubnets]:
             if key == "subnets" and p.file is None:
                 out.append(VpcSubnets(tf.path, p.key_range, fd.kind, p.key_range == p.value_range))
     ex = tf.extractor
-    for node in find(ex.tree, ex.tree.root_node, "call_expression"):
-        fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
-        if fn is None or args is None or node_text(fn, ex.src) != "$transform" or len(args.named_children) < 2:
+    out.extend(tf.nodewise("vpc_subnets", "call_expression", lambda node: _transform_subnets(tf.path, ex, node)))
+    return out
+
+
+def _transform_subnets(path: Path, ex, node) -> list[VpcSubnets]:
+    """``$transform(sst.aws.Function, …)`` setting ``args.vpc = { subnets }``."""
+    fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    if fn is None or args is None or node_text(fn, ex.src) != "$transform" or len(args.named_children) < 2:
+        return []
+    if node_text(args.named_children[0], ex.src).replace(" ", "") != "sst.aws.Function":
+        return []
+    out = []
+    for n in walk(args.named_children[1]):
+        if n.type not in ("assignment_expression", "augmented_assignment_expression"):
             continue
-        if node_text(args.named_children[0], ex.src).replace(" ", "") != "sst.aws.Function":
+        left, right = n.child_by_field_name("left"), ex.resolve(n.child_by_field_name("right"))
+        if left is None or right is None or node_text(left, ex.src).replace(" ", "") != "args.vpc" or right.type != "object":
             continue
-        for n in walk(args.named_children[1]):
-            if n.type not in ("assignment_expression", "augmented_assignment_expression"):
-                continue
-            left, right = n.child_by_field_name("left"), ex.resolve(n.child_by_field_name("right"))
-            if left is None or right is None or node_text(left, ex.src).replace(" ", "") != "args.vpc" or right.type != "object":
-                continue
-            for child in right.named_children:
-                key_node = child.child_by_field_name("key") if child.type == "pair" else (child if child.type == "shorthand_property_identifier" else None)
-                if key_node is not None and prop_name(key_node, ex.src) == "subnets":
-                    out.append(VpcSubnets(tf.path, ex.index.range_of_node(key_node), "$transform(sst.aws.Function)", child.type == "shorthand_property_identifier"))
+        for child in right.named_children:
+            key_node = child.child_by_field_name("key") if child.type == "pair" else (child if child.type == "shorthand_property_identifier" else None)
+            if key_node is not None and prop_name(key_node, ex.src) == "subnets":
+                out.append(VpcSubnets(path, ex.index.range_of_node(key_node), "$transform(sst.aws.Function)", child.type == "shorthand_property_identifier"))
     return out

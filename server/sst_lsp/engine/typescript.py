@@ -158,6 +158,9 @@ class TsFile:
     # what was extracted, as an identity: shared by the analyses of texts that differ only inside
     # a comment (see ``analyse``), so that what was computed from one stands for the other
     content: object = field(default_factory=object, repr=False, compare=False)
+    # (row, its bytes' start and end, the earlier text's ``nodewise`` facts): this text is the
+    # earlier one with one line edited inside a handler string (see ``_handler_string_edit``)
+    edit_of: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def src(self) -> bytes:
@@ -168,6 +171,25 @@ class TsFile:
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]
+
+    def nodewise(self, key: str, node_type: str, compute_one) -> list:
+        """``compute_one(node)`` (a list) for each node of ``node_type``, in document order, once per
+        text. After an edit of one line inside a handler string, the earlier text's results for
+        the nodes off that line stand (their positions did not move): only the nodes over it are
+        read, found by a query of its bytes, not of the whole tree."""
+
+        def compute() -> list:
+            ex, hint = self.extractor, self.edit_of
+            earlier = hint[3].get(("nodewise", key)) if hint is not None else None
+            if earlier is None:
+                return [(ex.index.range_of_node(n), compute_one(n)) for n in find(ex.tree, ex.tree.root_node, node_type)]
+            row, start, end, _ = hint
+            over = lambda r: r.start.line <= row <= r.end.line  # noqa: E731
+            again = [(r, compute_one(n)) for n in find_in_bytes(ex.tree, max(0, start - 1), end + 1, node_type) if over(r := ex.index.range_of_node(n))]
+            kept = [e for e in earlier if not over(e[0])]
+            return sorted(kept + again, key=lambda e: (e[0].start, -e[0].end.line, -e[0].end.character))  # document order
+
+        return [x for _, found in self.derive(("nodewise", key), compute) for x in found]
 
 
 DEFINING = ("call_expression", "new_expression", "object")  # the nodes pass 2 reads, in document order
@@ -1027,6 +1049,8 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
             if ex is not None:
                 out = ex.out
                 out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
+                # what was read node by node stands too (no node moved; kept results never ask again)
+                out._derived.update((k, v) for k, v in previous._derived.items() if isinstance(k, tuple) and k[0] == "nodewise")
                 return out
         else:
             quick = _handler_string_edit(path, previous, text, tree)
@@ -1141,6 +1165,8 @@ def _handler_string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFil
         functions[i] = fd
     ex.out.functions = functions
     ex.out.function_transforms = list(previous.function_transforms)
+    if not changed:  # (a component elsewhere may read a name whose value holds the string)
+        ex.out.edit_of = (row, line_start, len(new) if line_end < 0 else line_end, {k: v for k, v in previous._derived.items() if isinstance(k, tuple) and k[0] == "nodewise"})
     return ex.out
 
 
