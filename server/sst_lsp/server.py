@@ -297,7 +297,7 @@ def build_server() -> SstLanguageServer:
     def did_save(ls: SstLanguageServer, params: types.DidSaveTextDocumentParams):
         path = path_of(params.text_document.uri)
         if path is not None:
-            ls.session.disk.forget(path, structural=True)  # a save may have created the file
+            ls.session.forget(path, structural=True)  # a save may have created the file
             ls.schedule(path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -306,7 +306,7 @@ def build_server() -> SstLanguageServer:
         if path is None:
             return
         ls.session.docs.pop(path, None)
-        ls.session.disk.forget(path)  # from now on the disk's text counts
+        ls.session.forget(path)  # from now on the disk's text counts
         ls.schedule(path)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -316,7 +316,7 @@ def build_server() -> SstLanguageServer:
             path = path_of(change.uri)
             if path is None:
                 continue
-            ls.session.disk.forget(path, structural=change.type != types.FileChangeType.Changed)
+            ls.session.forget(path, structural=change.type != types.FileChangeType.Changed)
             if path in ls.session.docs:
                 continue  # the editor's text wins over the disk for open documents
             root = ls.session.root_for(path)

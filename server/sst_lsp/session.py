@@ -56,16 +56,27 @@ class EditorSession:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     root_debounce: dict[Path, int] = field(default_factory=dict)
     roots_found: bool = False
+    _root_of: dict = field(default_factory=dict)  # path -> its app (``root_for``)
     _last_projects: dict[Path, tuple] = field(default_factory=dict)  # app root -> (what its disk model stands for, DiskModel)
     _tasks: dict[Path, asyncio.Task] = field(default_factory=dict)
     dirty: set[Path] = field(default_factory=set)
 
     # -- where things belong ------------------------------------------------------------------
     def root_for(self, path: Path) -> Path | None:
-        root = find_root_for(path, self.workspace_root)
+        """The app ``path`` belongs to; looked up on disk once, until a file is created or deleted
+        (every keystroke asks, and the walk up stats each folder)."""
+        if path in self._root_of:
+            return self._root_of[path]
+        root = self._root_of[path] = find_root_for(path, self.workspace_root)
         if root is not None:
             self.roots.add(root)
         return root
+
+    def forget(self, path: Path, structural: bool = False) -> None:
+        """A file changed on disk (``structural``: it was created or deleted, or may have been)."""
+        self.disk.forget(path, structural=structural)
+        if structural:
+            self._root_of.clear()
 
     def find_roots(self) -> set[Path]:
         """Every app in the workspace (walked once; later changes arrive as file events)."""

@@ -22,9 +22,10 @@ Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recor
 
 from __future__ import annotations
 
+from itertools import count
 from operator import is_ as _is
 
-__all__ = ["Identity", "Memo"]
+__all__ = ["KeptTuple", "Memo", "serial_of"]
 
 
 SWEEP_SHARES = 32  # analyses over which one walk of every value is spread when no pause comes
@@ -32,19 +33,22 @@ HUB_DEPENDANTS = 64  # a value with this many dependants is settled before they 
 HUB_KINDS = ("derive", "prop", "pyproject")  # values of the disk model alone: rerunning them early reads nothing stale
 
 
-class Identity:
-    """A memo key part that stands for one object, by identity (and holds it, so its id stays its own)."""
+_serials = count(1)
 
-    __slots__ = ("obj",)
 
-    def __init__(self, obj):
-        self.obj = obj
+def serial_of(obj) -> int:
+    """A number that stands for ``obj`` in memo keys: given once, never to another object, and
+    kept on the object itself (an int is hashed and compared in C, a wrapper calls Python on every
+    look-up). ``obj`` needs a ``__dict__`` (a ``KeptTuple`` for a tuple); a copy of its ``__dict__``
+    gets a number of its own."""
+    found = obj.__dict__.get("_memo_serial")
+    if found is None or found[0] != id(obj):
+        found = obj.__dict__["_memo_serial"] = (id(obj), next(_serials))
+    return found[1]
 
-    def __hash__(self) -> int:
-        return id(self.obj)
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Identity) and other.obj is self.obj
+class KeptTuple(tuple):
+    """A tuple that can carry its ``serial_of``."""
 
 
 class _Node:

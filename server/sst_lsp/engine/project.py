@@ -20,7 +20,7 @@ from packaging.version import Version
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
 from .files import SKIP_DIRS, TS_EXTENSIONS, FileSystem
-from .memo import Identity, Memo
+from .memo import KeptTuple, Memo, serial_of
 from .positions import Range
 from .python_source import PythonModule, read_module
 from .runtimes import SST_RUNTIME_TYPES
@@ -573,7 +573,7 @@ class Project:
     def app_transforms(self) -> tuple:
         """``function_transforms`` as one kept object, the same in every analysis while they are
         equal: what is computed per function under them is kept by identity."""
-        value = tuple(self.function_transforms)
+        value = KeptTuple(self.function_transforms)
         return self.disk.kept(("transforms", value), lambda: value)
 
     def runtime_transform(self, fd: typescript.FunctionDef) -> tuple[typescript.RuntimeTransform | None, str | None]:
@@ -770,8 +770,8 @@ class Project:
             # app-wide transforms, again when what it read changed; the rules that ask about one
             # function depend on this decision alone. Asked for as a group: an edit costs the
             # functions it changed. (Not rerun on its own: the computation holds this analysis)
-            app = Identity(self.app_transforms)
-            keys = [("python-function", Identity(fd), app) for fd in with_handler]
+            app = serial_of(self.app_transforms)
+            keys = [("python-function", serial_of(fd), app) for fd in with_handler]
             decided = memo.fetch_all(("python-function-group",), keys, lambda i: lambda fd=with_handler[i]: self._python_function(fd), reexec=False)
             for fd, key in zip(with_handler, keys):
                 deps[id(fd)] = ((key,), ())

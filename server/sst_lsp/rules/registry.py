@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
-from ..engine.memo import Identity
+from ..engine.memo import serial_of
 from ..engine.project import Latest, Project
 from ..engine.typescript import EVALUATED_KEYS
 from ..rule_docs import rule_doc_uri
@@ -239,7 +239,8 @@ def _facts(project: Project) -> tuple[list, Facts]:
     app = project.app_transforms
     # a FunctionDef the extraction reused (the same object, see ``Extractor``) under the same
     # app-wide transforms has the facts it had: only the functions an edit re-read are hashed again
-    out = [project.disk.kept(("facts-of", Identity(fd), Identity(app)), lambda fd=fd: _function_facts(project, fd, app)) for fd in project.functions]
+    kept, app_serial = project.disk.kept, serial_of(app)
+    out = [kept(("facts-of", serial_of(fd), app_serial), lambda fd=fd: _function_facts(project, fd, app)) for fd in project.functions]
     together = Facts(tuple(out))
     return out, project.disk.kept(("facts", together), lambda: together)
 
