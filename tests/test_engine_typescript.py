@@ -577,9 +577,9 @@ def test_an_edit_after_every_function_reuses_all_of_them():
 
 
 def test_an_edit_inside_one_function_reads_it_and_the_ones_it_moved():
-    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler", runtime: "python3.11"', '"b/api.handler", runtime: "python3.12"'))
+    reused, tf = _reuse(REUSE_SOURCE, REUSE_SOURCE.replace('"b/api.handler", runtime: "python3.11"', '"b/api.handler", memory: "1 GB", runtime: "python3.11"'))
     assert reused == 2  # A is before the edit; B changed; C's bytes moved, on the same line
-    assert [f.runtime for f in tf.functions] == ["python3.12", "python3.12", "python3.11"]
+    assert [f.pairs.get("memory") is not None for f in tf.functions] == [False, True, False]
 
 
 def test_typing_in_a_handler_string_reads_that_line_only():
@@ -604,6 +604,11 @@ def test_typing_in_a_handler_string_reads_that_line_only():
         ('new sst.aws.Function("A", { handler: "a/api.handler" }); new sst.aws.Function("B", { handler: "b/api.handler", runtime: "python3.11" });\n', "a/apixyz.handler"),
         # a spread object holding the handler, read by another function
         ('const base = { handler: "a/api.handler" };\nnew sst.aws.Function("A", { ...base });\nnew sst.aws.Function("B", { ...base, runtime: "python3.12" });\n', "a/apix.handler"),
+        # a module's name: the names it binds change
+        ('import { h } from "./a/api.handler";\nnew sst.aws.Function("A", { handler: h });\n', "./a/apix.handler"),
+        # a runtime typed in, and a component's name: only the line is read again
+        ('new sst.aws.Function("A", { handler: "b/x.handler", runtime: "python3.a/api.handler" });\n', "python3.12"),
+        ('new sst.aws.Cron("a/api.handler", { schedule: "rate(1 day)", function: "b/x.handler" });\n', "Nightly"),
     ],
 )
 def test_edits_in_handler_strings_extract_what_a_fresh_reading_does(before, after):
@@ -649,7 +654,7 @@ def test_the_shared_tree_query_finds_what_a_walk_finds():
     "old, new, reused",
     [
         ('"b/api.handler"', '"b/api_v2.handler"', 0),  # typing in a handler string: only B's line is read
-        ('"b/api.handler", runtime: "python3.11"', '"b/api.handler", runtime: "python3.9"', 2),  # read in full
+        ('"b/api.handler", runtime: "python3.11"', '"b/api.handler", memory: "1 GB", runtime: "python3.11"', 2),  # read in full
     ],
 )
 def test_a_moved_function_reads_its_arguments_in_the_new_text(old, new, reused):

@@ -84,6 +84,7 @@ COMMENT_SNIPPETS = ["x", "é", "🐍", " ", "*/", "/*", "\n", "//", " sst-lsp-ig
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 HANDLER_SNIPPETS = ["x", "/", ".", "_v2", "", "é", '"', "src/"]
 HANDLER_STRING = re.compile(r'handler:\s*"([^"\n]*)"')
+ANY_STRING = re.compile(r'"([^"\n]*)"')
 
 
 def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Range, str]:
@@ -91,8 +92,9 @@ def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Ra
     size = len(text)
     start = rng.randrange(size + 1)
     comments = [m.span() for m in COMMENT.finditer(text)] if snippets is SNIPPETS and rng.random() < 0.3 else []
-    handlers = [m.span(1) for m in HANDLER_STRING.finditer(text)] if snippets is SNIPPETS and not comments and rng.random() < 0.3 else []
-    if handlers:  # typing in a handler's path (the edit a keystroke most often is), at times its quote
+    strings = HANDLER_STRING if rng.random() < 0.5 else ANY_STRING
+    handlers = [m.span(1) for m in strings.finditer(text)] if snippets is SNIPPETS and not comments and rng.random() < 0.3 else []
+    if handlers:  # typing in a handler's path (the edit a keystroke most often is) or another string, at times its quote
         lo, hi = rng.choice(handlers)
         start = rng.randint(lo, hi)
         end = min(hi + 1, start + rng.choice([0, 0, 1]))

@@ -159,7 +159,7 @@ class TsFile:
     # a comment (see ``analyse``), so that what was computed from one stands for the other
     content: object = field(default_factory=object, repr=False, compare=False)
     # (row, its bytes' start and end, the earlier text's ``nodewise`` facts): this text is the
-    # earlier one with one line edited inside a handler string (see ``_handler_string_edit``)
+    # earlier one with one line edited inside a string literal (see ``_string_edit``)
     edit_of: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -174,7 +174,7 @@ class TsFile:
 
     def nodewise(self, key: str, node_type: str, compute_one) -> list:
         """``compute_one(node)`` (a list) for each node of ``node_type``, in document order, once per
-        text. After an edit of one line inside a handler string, the earlier text's results for
+        text. After an edit of one line inside a string literal, the earlier text's results for
         the nodes off that line stand (their positions did not move): only the nodes over it are
         read, found by a query of its bytes, not of the whole tree."""
 
@@ -1038,8 +1038,7 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
 
     When the text differs from ``previous``'s only inside one comment, and no position outside
     that comment moved, the extraction is ``previous``'s: same functions, same ``content``. When
-    it differs only inside the ``handler`` string of a function's arguments object, only that
-    line is read again (``_handler_string_edit``). Either way the new ``TsFile``'s extractor reads
+    it differs only inside one string literal, only that line is read again (``_string_edit``). Either way the new ``TsFile``'s extractor reads
     its own text and tree: the names the earlier one bound are found again in it (``_rebased``)."""
     if tree is None:
         tree = parse(text)
@@ -1053,7 +1052,7 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
                 out._derived.update((k, v) for k, v in previous._derived.items() if isinstance(k, tuple) and k[0] == "nodewise")
                 return out
         else:
-            quick = _handler_string_edit(path, previous, text, tree)
+            quick = _string_edit(path, previous, text, tree)
             if quick is not None:
                 return quick
     return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()
@@ -1109,14 +1108,14 @@ def _rebased(path: Path, previous: TsFile, text: str, tree) -> "Extractor | None
     return ex
 
 
-def _handler_string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None:
-    """The extraction of ``text`` when it differs from ``previous``'s only inside the ``handler``
-    string of a function's arguments object, on one line (typing a handler's path), else None.
+def _string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None:
+    """The extraction of ``text`` when it differs from ``previous``'s only inside one string
+    literal, on one line (typing a handler's path, a runtime, a name), else None.
 
     Only the line of the edit is read again: the definitions that touch it (found by a query of
     that line's bytes) replace those of ``previous``, in place; every other function is the same
-    object. Anything else (a line added, a quote typed, a name whose value holds the string read
-    by another function, a transform on that line) is extracted in full."""
+    object. Anything else (a line added, a quote typed, a module's name, a name whose value holds
+    the string read by another function, a transform on that line) is extracted in full."""
     old, new = previous.src, text.encode("utf-8")
     p, old_end, new_end = common_ends(old, new)
     delta = new_end - old_end
@@ -1128,18 +1127,19 @@ def _handler_string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFil
     if not (before.start_byte < p and old_end < before.end_byte) or tree.root_node.has_error != previous.tree.root_node.has_error:
         return None
     ex_before = previous.extractor
-    pair = before.parent
-    if pair is None or pair.type != "pair" or pair.child_by_field_name("value") != before or prop_name(pair.child_by_field_name("key"), old) != "handler":
-        return None
+    node = before.parent
+    while node is not None:  # a module's name (an import's, an export's source) binds names: read in full
+        if node.type in ("import_statement", "export_statement") and node.child_by_field_name("source") is not None:
+            return None
+        if node.type == "call_expression" and (fn := node.child_by_field_name("function")) is not None and fn.type == "import":
+            return None
+        node = node.parent
     row = before.start_point[0]
 
     def spans_row(r) -> bool:
         return r is not None and r.start.line <= row <= r.end.line
 
     redo = [i for i, fd in enumerate(previous.functions) if fd.file == path and spans_row(fd.object_range or fd.handler_range)]
-    obj_range = ex_before.index.range_of_node(pair.parent)
-    if not any(previous.functions[i].object_range == obj_range for i in redo):
-        return None  # not a function's arguments object
     if any(spans_row(t.range) for t in previous.function_transforms) or any(spans_row(t.range) for ts in ex_before.route_transforms.values() for t in ts):
         return None
     # names whose value holds the string: another function that read one is read again (in full)
