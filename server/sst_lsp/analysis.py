@@ -118,7 +118,7 @@ def analyse_path(path: Path, *, select=None, ignore=None, era_override: str | No
     fs = FileSystem(workspace=workspace)
     results = []
     with collector_paused():
-        for root in find_project_roots(path):
+        for root in find_project_roots(path, fs):
             project = Project(root, root / CONFIG_NAME, fs, era_override=era_override)
             results.append(analyse_project(project, select=select, ignore=ignore))
     return results

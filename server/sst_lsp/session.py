@@ -81,7 +81,7 @@ class EditorSession:
     def find_roots(self) -> set[Path]:
         """Every app in the workspace (walked once; later changes arrive as file events)."""
         if not self.roots_found and self.workspace_root is not None:
-            self.roots |= set(find_project_roots(self.workspace_root))
+            self.roots |= set(find_project_roots(self.workspace_root, FileSystem.cached(self.disk, self.workspace_root)))
             self.roots_found = True
         return self.roots
 

@@ -852,11 +852,16 @@ def _admitted_minors(requires_python: str, candidates: tuple) -> tuple:
     return tuple(out)
 
 
-def find_project_roots(path: Path) -> list[Path]:
-    """Every directory under ``path`` (or ``path``'s own directory) holding an sst.config.ts."""
+def find_project_roots(path: Path, fs: FileSystem | None = None) -> list[Path]:
+    """Every directory under ``path`` (or ``path``'s own directory) holding an sst.config.ts.
+
+    With ``fs``, through its listings (which the analyses then reuse), never through a link out
+    of the workspace, and a folder's real path resolved only where a link leads."""
     path = Path(os.path.abspath(path))
     if path.is_file():
         path = path.parent
+    if fs is not None:
+        return sorted(folder for folder, _, files in fs.walk(path, hidden=False) if CONFIG_NAME in files)
     roots = []
     seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
