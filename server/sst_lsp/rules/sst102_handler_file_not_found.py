@@ -29,6 +29,8 @@ but only the author knows it is the intended file.
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import repeat
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -38,7 +40,7 @@ from .registry import rule
 
 
 def closest_file(project, file_part: str) -> str | None:
-    options, lowered, split = _prepared(project.python_file_index)
+    options, lowered, split, counts = _prepared(project.python_file_index)
     if file_part.lower() in lowered:
         return lowered[file_part.lower()]
     # a missing or extra path segment (typically src/)
@@ -48,35 +50,46 @@ def closest_file(project, file_part: str) -> str | None:
             return o
         if len(parts) + 1 == len(tail) and _drop_one(tail, parts):
             return o
-    return _closest(file_part, options, 0.8)
+    return _closest(file_part, options, 0.8, counts)
 
 
 _prepared_for: list = [None, None]  # [the file index, what ``_prepared`` made of it]
 
 
 def _prepared(index: list[str]) -> tuple:
-    """(paths without .py, lower-cased -> path, each path's segments) for one file index, made once
-    (the index is kept while the app's files are the same: every keystroke asks again)."""
+    """(paths without .py, lower-cased -> path, each path's segments, each path's characters
+    counted) for one file index, made once (the index is kept while the app's files are the same:
+    every keystroke asks again)."""
     if _prepared_for[0] is not index:
         options = [p[:-3] for p in index]
-        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options])]
+        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options], [Counter(o) for o in options])]
     return _prepared_for[1]
 
 
-def _closest(word: str, options: list[str], cutoff: float) -> str | None:
+def _closest(word: str, options: list[str], cutoff: float, counts: list | None = None) -> str | None:
     """``difflib.get_close_matches(word, options, n=1, cutoff=cutoff)``, the same answer found with
     fewer full comparisons: ``quick_ratio`` bounds ``ratio`` from above, so the candidates are
-    compared best bound first, and no longer once the bound falls below the best ratio found."""
+    compared best bound first, and no longer once the bound falls below the best ratio found.
+    The bounds are difflib's own formulas (the lengths, then the characters both hold), computed
+    from each option's characters counted once (``counts``)."""
     import difflib  # lazily: start-up does not need it
 
-    s = difflib.SequenceMatcher()
-    s.set_seq2(word)
+    if counts is None:
+        counts = [Counter(x) for x in options]
+    wanted = Counter(word)
+    chars, need = list(wanted), list(wanted.values())
+    lb = len(word)
     bounded = []
-    for x in options:
-        s.set_seq1(x)
-        if s.real_quick_ratio() >= cutoff and (bound := s.quick_ratio()) >= cutoff:
+    for x, have in zip(options, counts):
+        length = len(x) + lb
+        if length and 2.0 * min(len(x), lb) / length < cutoff:
+            continue  # real_quick_ratio
+        bound = 2.0 * sum(map(min, need, map(have.get, chars, repeat(0)))) / length if length else 1.0  # quick_ratio
+        if bound >= cutoff:
             bounded.append((bound, x))
     bounded.sort(reverse=True)
+    s = difflib.SequenceMatcher()
+    s.set_seq2(word)
     best = None
     for bound, x in bounded:
         if best is not None and bound < best[0]:
