@@ -25,7 +25,7 @@ from __future__ import annotations
 from itertools import count
 from operator import is_ as _is
 
-__all__ = ["KeptTuple", "Memo", "serial_of"]
+__all__ = ["KeptTuple", "Memo", "new_serial", "serial_of"]
 
 
 SWEEP_SHARES = 32  # analyses over which one walk of every value is spread when no pause comes
@@ -33,7 +33,7 @@ HUB_DEPENDANTS = 64  # a value with this many dependants is settled before they 
 HUB_KINDS = ("derive", "prop", "pyproject")  # values of the disk model alone: rerunning them early reads nothing stale
 
 
-_serials = count(1)
+new_serial = count(1).__next__  # numbers that stand for objects in memo keys, never given twice
 
 
 def serial_of(obj) -> int:
@@ -43,7 +43,7 @@ def serial_of(obj) -> int:
     gets a number of its own."""
     found = obj.__dict__.get("_memo_serial")
     if found is None or found[0] != id(obj):
-        found = obj.__dict__["_memo_serial"] = (id(obj), next(_serials))
+        found = obj.__dict__["_memo_serial"] = (id(obj), new_serial())
     return found[1]
 
 

@@ -7,7 +7,6 @@ decorated with ``@rule(...)`` that yields ``Violation``s from a ``Project``.
 from __future__ import annotations
 
 import importlib
-import itertools
 import logging
 import pkgutil
 import sys
@@ -18,7 +17,7 @@ from typing import Callable, Iterable
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Safety, Severity, Violation
-from ..engine.memo import serial_of
+from ..engine.memo import new_serial, serial_of
 from ..engine.project import Latest, Project
 from ..engine.typescript import EVALUATED_KEYS
 from ..rule_docs import rule_doc_uri
@@ -153,9 +152,6 @@ def load_all() -> dict[str, Rule]:
     return dict(_LOADED)
 
 
-_serials = itertools.count(1)
-
-
 class Facts:
     """A hashable stand-in for what rules may read of one function (or of all of them).
 
@@ -168,7 +164,7 @@ class Facts:
     def __init__(self, value: tuple):
         self.value = value
         self._hash = hash(value)
-        self.serial = next(_serials)
+        self.serial = new_serial()
 
     def __hash__(self) -> int:
         return self._hash
@@ -315,27 +311,29 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
     pfs = project.python_functions
     if not project.disk.keeps_results:
         return [(pf, compute(project, pf)) for pf in pfs]
-    by_id = function_facts(project).by_id
-    facts = [(by_id[id(pf.fd)],) for pf in pfs]
-    keys = [("part", code, (None, (f[0].serial,))) for f in facts]
-    found = project.disk.memo.fetch_all(("parts", code), keys, lambda i: _group_part(project, facts[i], lambda group: compute(project, group[0])), GONE)
-    return list(zip(pfs, found))
+    return list(zip(pfs, _kept_groups(project, code, "parts", [(None, [pf]) for pf in pfs], lambda _, group: compute(project, group[0]))))
 
 
 def per_groups(project: Project, code: str, groups: dict, compute):
-    """``per_group`` for each ``key -> Python functions`` of ``groups``, in order: the findings of
-    ``compute(key, pfs)`` for each, asked for as one group (an edit costs the groups it changed)."""
+    """The findings of ``compute(key, pfs)`` for each ``key -> Python functions`` of ``groups``
+    (those of one project …), in order, each a part kept as ``_kept_groups`` keeps it."""
     if not project.disk.keeps_results:
         for key, pfs in groups.items():
             yield from compute(key, pfs)
         return
+    for found in _kept_groups(project, code, "groups", list(groups.items()), compute):
+        yield from found
+
+
+def _kept_groups(project: Project, code: str, name: str, groups: list, compute) -> list:
+    """``compute(key, pfs)`` for each ``(key, pfs)`` of ``groups``: a ``part`` keyed by ``key`` and
+    the functions' facts, all asked for as one group (``Memo.fetch_all``: an edit costs the groups
+    it changed). ``compute`` may read ``key``, the functions it is given (those of the analysis it
+    runs in) and the disk. (A FunctionDef has at most one Python function: its facts name it.)"""
     by_id = function_facts(project).by_id
-    items = list(groups.items())
-    facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in items]
-    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(items, facts)]
-    found = project.disk.memo.fetch_all(("groups", code), keys, lambda i: _group_part(project, facts[i], lambda now, key=items[i][0]: compute(key, now)), GONE)
-    for each in found:
-        yield from each
+    facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in groups]
+    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(groups, facts)]
+    return project.disk.memo.fetch_all((name, code), keys, lambda i: _group_part(project, facts[i], lambda now, key=groups[i][0]: compute(key, now)), GONE)
 
 
 def parts(project: Project, code: str, keys: list, compute_for) -> list:
@@ -344,26 +342,8 @@ def parts(project: Project, code: str, keys: list, compute_for) -> list:
     return project.disk.memo.fetch_all(("parts-of", code), [("part", code, k) for k in keys], compute_for, GONE)
 
 
-def per_group(project: Project, code: str, key, pfs: list, compute, by_id: dict | None = None):
-    """``compute(pfs)`` for a group of Python functions (those of one project …), a ``part`` keyed
-    by ``key`` and the functions' facts: ``compute`` may read ``key``, the functions it is given
-    (those of the analysis it runs in) and the disk. (A FunctionDef has at most one Python
-    function: its facts name it.)"""
-    if not project.disk.keeps_results:
-        return compute(pfs)
-    memo = project.disk.memo
-    if by_id is None:  # (the caller may pass function_facts(project).by_id, asked once)
-        by_id = function_facts(project).by_id
-    facts = tuple(by_id[id(pf.fd)] for pf in pfs)
-    serials = tuple(f.serial for f in facts)
-    found = memo.peek(("part", code, (key, serials)), GONE)
-    if found is not GONE:  # (an edit changes few functions: the others' parts are current)
-        return found
-    return part(project, code, (key, serials), _group_part(project, facts, compute))
-
-
 def _group_part(project: Project, facts: tuple, compute):
-    """The computation of a part for the functions with these facts (see ``per_group``)."""
+    """The computation of a part for the functions with these facts (see ``_kept_groups``)."""
     memo = project.disk.memo
 
     def one():
