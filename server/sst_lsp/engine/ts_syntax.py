@@ -126,6 +126,14 @@ def find_in_bytes(tree, start: int, end: int, *types: str) -> list:
     return sorted((n for nodes in cursor.captures(tree.root_node).values() for n in nodes), key=_preorder)
 
 
+def of_type(node, node_type: str, span: tuple, span_of):
+    """``node`` (the deepest node over ``span``, as ``descendant_for_…_range`` gives it), or the
+    ancestor spanning exactly as much, when one is of ``node_type``; else None."""
+    while node is not None and node.type != node_type and span_of(node) == span:
+        node = node.parent
+    return node if node is not None and node.type == node_type and span_of(node) == span else None
+
+
 def _preorder(node):
     # an ancestor starts where its first descendant does, and ends later: it comes first
     return (node.start_byte, -node.end_byte)

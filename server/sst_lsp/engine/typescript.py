@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 from pathlib import Path
 
 from .positions import LineIndex, Position, Range, common_ends, parse_text
-from .ts_syntax import StringLit, find, find_in_bytes, line_indent, node_text, prop_name, string_lit, unwrap, walk
+from .ts_syntax import StringLit, find, find_in_bytes, line_indent, node_text, of_type, prop_name, string_lit, unwrap, walk
 
 # `path/file.function`; a URL (e.g. `router.route("/", "https://example.com")`) is not a handler
 HANDLER_SHAPE = re.compile(r"^(?!.*://)(\./)?[^\s.'\"`][^\s'\"`]*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -529,13 +530,8 @@ class Extractor:
 
     def node_at(self, rng: Range, node_type: str):
         """The node of ``node_type`` that spans ``rng`` in this file's tree, if any."""
-        start, end = self.index.point_of_position(rng.start), self.index.point_of_position(rng.end)
-        node = self.tree.root_node.descendant_for_point_range(start, end)
-        while node is not None and node.type != node_type and node.start_point == start and node.end_point == end:
-            node = node.parent
-        if node is None or node.type != node_type or node.start_point != start or node.end_point != end:
-            return None
-        return node
+        span = (self.index.point_of_position(rng.start), self.index.point_of_position(rng.end))
+        return of_type(self.tree.root_node.descendant_for_point_range(*span), node_type, span, lambda n: (n.start_point, n.end_point))
 
     def binding(self, name: str):
         """What pass 1 bound ``name`` to, as a comparable key (computed once per extraction)."""
@@ -1038,34 +1034,63 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
 
     When the text differs from ``previous``'s only inside one comment, and no position outside
     that comment moved, the extraction is ``previous``'s: same functions, same ``content``. When
-    it differs only inside one string literal, only that line is read again (``_string_edit``). Either way the new ``TsFile``'s extractor reads
-    its own text and tree: the names the earlier one bound are found again in it (``_rebased``)."""
+    it differs only inside one string literal, only that line is read again (``_string_edit``).
+    Either way the new ``TsFile``'s extractor reads its own text and tree: the names the earlier
+    one bound are found again in it (``_rebased``)."""
     if tree is None:
         tree = parse(text)
     if previous is not None and previous.extractor is not None and previous.tree is not None and previous.extractor.text is previous.text:
-        if _inside_one_comment(previous, text, tree):
-            ex = _rebased(path, previous, text, tree)
-            if ex is not None:
-                out = ex.out
-                out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
-                # what was read node by node stands too (no node moved; kept results never ask again)
-                out._derived.update((k, v) for k, v in previous._derived.items() if isinstance(k, tuple) and k[0] == "nodewise")
-                return out
-        else:
-            quick = _string_edit(path, previous, text, tree)
-            if quick is not None:
-                return quick
+        edit = _Edit.between(previous.extractor.src, text.encode("utf-8"))
+        if edit.one_line and tree.root_node.has_error == previous.tree.root_node.has_error:
+            if _inside_one_comment(previous, edit, tree):
+                ex = _rebased(path, previous, text, tree, edit)
+                if ex is not None:
+                    out = ex.out
+                    out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
+                    out._derived.update(_nodewise_of(previous))  # no node moved: what was read node by node stands
+                    return out
+            else:
+                quick = _string_edit(path, previous, text, tree, edit)
+                if quick is not None:
+                    return quick
     return Extractor(path, text, tree, previous.extractor if previous is not None else None).extract()
 
 
-def _rebased(path: Path, previous: TsFile, text: str, tree) -> "Extractor | None":
+class _Edit(NamedTuple):
+    """How a text differs from an earlier one (UTF-8 bytes): ``old[start:old_end]`` became
+    ``new[start:new_end]``, the longest common start and then end (``common_ends``)."""
+
+    old: bytes
+    new: bytes
+    start: int
+    old_end: int
+    new_end: int
+
+    @staticmethod
+    def between(old: bytes, new: bytes) -> "_Edit":
+        return _Edit(old, new, *common_ends(old, new))
+
+    @property
+    def delta(self) -> int:
+        return self.new_end - self.old_end
+
+    @property
+    def one_line(self) -> bool:
+        """No line break taken away or added (every line keeps its number)."""
+        return not any(c in self.old[self.start:self.old_end] or c in self.new[self.start:self.new_end] for c in (b"\n", b"\r"))
+
+
+def _nodewise_of(tf: TsFile) -> dict:
+    return {k: v for k, v in tf._derived.items() if isinstance(k, tuple) and k[0] == "nodewise"}
+
+
+def _rebased(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> "Extractor | None":
     """An extractor of ``text`` (parsed as ``tree``) that knows the names ``previous``'s bound:
-    ``text`` differs from ``previous.text`` in one span, which holds none of them (or holds
-    them whole). Each name's node is found again in the new tree, moved by the edit; what
-    ``previous`` read of its arguments objects is carried over. None when a node cannot be told."""
+    ``edit`` holds none of them (or holds them whole). Each name's node is found again in the new
+    tree, moved by the edit; what ``previous`` read of its arguments objects is carried over. None
+    when a node cannot be told."""
     before = previous.extractor
-    p, old_end, new_end = common_ends(before.src, text.encode("utf-8"))
-    delta = new_end - old_end
+    p, old_end, delta = edit.start, edit.old_end, edit.delta
     root = tree.root_node
 
     def shifted(b: int):
@@ -1077,12 +1102,7 @@ def _rebased(path: Path, previous: TsFile, text: str, tree) -> "Extractor | None
 
     def moved(node):
         span = (shifted(node.start_byte), shifted(node.end_byte))
-        if None in span:
-            return None
-        found = root.descendant_for_byte_range(*span)
-        while found is not None and found.type != node.type and (found.start_byte, found.end_byte) == span:
-            found = found.parent
-        return found if found is not None and found.type == node.type and (found.start_byte, found.end_byte) == span else None
+        return None if None in span else of_type(root.descendant_for_byte_range(*span), node.type, span, lambda n: (n.start_byte, n.end_byte))
 
     ex = Extractor(path, text, tree, None)
     for name, value in before.consts.items():
@@ -1108,23 +1128,19 @@ def _rebased(path: Path, previous: TsFile, text: str, tree) -> "Extractor | None
     return ex
 
 
-def _string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None:
-    """The extraction of ``text`` when it differs from ``previous``'s only inside one string
-    literal, on one line (typing a handler's path, a runtime, a name), else None.
+def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> TsFile | None:
+    """The extraction of ``text`` when ``edit`` (one line, see ``analyse``) is inside one string
+    literal (typing a handler's path, a runtime, a name), else None.
 
     Only the line of the edit is read again: the definitions that touch it (found by a query of
     that line's bytes) replace those of ``previous``, in place; every other function is the same
-    object. Anything else (a line added, a quote typed, a module's name, a name whose value holds
-    the string read by another function, a transform on that line) is extracted in full."""
-    old, new = previous.src, text.encode("utf-8")
-    p, old_end, new_end = common_ends(old, new)
-    delta = new_end - old_end
-    if any(c in old[p:old_end] or c in new[p:new_end] for c in (b"\n", b"\r")):
-        return None
+    object. Anything else (a quote typed, a module's name, a name whose value holds the string
+    read by another function, a transform on that line) is extracted in full."""
+    p, old_end, new_end, new = edit.start, edit.old_end, edit.new_end, edit.new
     before, after = _string_around(previous.tree, p, old_end), _string_around(tree, p, new_end)
-    if before is None or after is None or before.start_byte != after.start_byte or after.end_byte != before.end_byte + delta:
+    if before is None or after is None or before.start_byte != after.start_byte or after.end_byte != before.end_byte + edit.delta:
         return None  # not inside the same string literal
-    if not (before.start_byte < p and old_end < before.end_byte) or tree.root_node.has_error != previous.tree.root_node.has_error:
+    if not (before.start_byte < p and old_end < before.end_byte):
         return None
     ex_before = previous.extractor
     node = before.parent
@@ -1149,13 +1165,15 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None
         redone = {id(previous.functions[i]) for i in redo}
         if changed & set(ex_before.route_transforms) or any(id(fd) not in redone and any(n in changed for n, _ in reads) for reads, fd in ex_before.memo.values()):
             return None
-    ex = _rebased(path, previous, text, tree)
+    ex = _rebased(path, previous, text, tree, edit)
     if ex is None:
         return None
     ex.previous = ex_before  # (an object of the edited line that did not change is reused)
     line_start = new.rfind(b"\n", 0, p) + 1
     line_end = new.find(b"\n", new_end)
-    ex._definitions(find_in_bytes(tree, line_start, len(new) if line_end < 0 else line_end, *DEFINING))
+    if line_end < 0:
+        line_end = len(new)
+    ex._definitions(find_in_bytes(tree, line_start, line_end, *DEFINING))
     ex.previous = None
     again = ex.out.functions
     if ex.out.function_transforms or len(again) != len(redo) or any(fd.kind != previous.functions[i].kind for i, fd in zip(redo, again)):
@@ -1166,7 +1184,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree) -> TsFile | None
     ex.out.functions = functions
     ex.out.function_transforms = list(previous.function_transforms)
     if not changed:  # (a component elsewhere may read a name whose value holds the string)
-        ex.out.edit_of = (row, line_start, len(new) if line_end < 0 else line_end, {k: v for k, v in previous._derived.items() if isinstance(k, tuple) and k[0] == "nodewise"})
+        ex.out.edit_of = (row, line_start, line_end, _nodewise_of(previous))
     return ex.out
 
 
@@ -1180,26 +1198,20 @@ def _string_around(tree, start: int, end: int):
     return None
 
 
-def _inside_one_comment(previous: TsFile, text: str, tree) -> bool:
-    """Whether ``text`` (parsed as ``tree``) differs from ``previous``'s text only inside one
-    comment that stays the same comment (its start and its end marker), on one line that it ends."""
-    old, new = previous.src, text.encode("utf-8")
-    same, tail, new_tail = common_ends(old, new)
-    delta = new_tail - tail
-    if b"\n" in old[same:tail] or b"\r" in old[same:tail] or b"\n" in new[same:new_tail] or b"\r" in new[same:new_tail]:
-        return False
+def _inside_one_comment(previous: TsFile, edit: _Edit, tree) -> bool:
+    """Whether ``edit`` (one line, see ``analyse``; ``tree`` is its new text's) is inside one
+    comment that stays the same comment (its start and its end marker), on a line that it ends."""
+    same, tail, new_tail = edit.start, edit.old_end, edit.new_end
     before, after = _covering(previous.tree, same, tail), _covering(tree, same, new_tail)
     if before is None or after is None or before.type != "comment" or after.type != "comment":
         return False
-    if before.start_byte != after.start_byte or after.end_byte - before.end_byte != delta:
+    if before.start_byte != after.start_byte or after.end_byte - before.end_byte != edit.delta:
         return False  # not the same comment: its opening or its end moved
-    opener = old[before.start_byte:before.start_byte + 2]
+    opener = edit.old[before.start_byte:before.start_byte + 2]
     if same < before.start_byte + 2 or (opener == b"/*" and tail > before.end_byte - 2):
         return False  # the edit touches `//`, `/*` or `*/`
-    rest = new[after.end_byte:after.end_byte + 1]
-    if rest not in (b"", b"\n", b"\r"):
-        return False  # what follows the comment on its line moved (columns changed)
-    return tree.root_node.has_error == previous.tree.root_node.has_error
+    rest = edit.new[after.end_byte:after.end_byte + 1]
+    return rest in (b"", b"\n", b"\r")  # else what follows the comment on its line moved (columns changed)
 
 
 def _covering(tree, start: int, end: int):
