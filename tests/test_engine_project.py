@@ -351,8 +351,6 @@ def test_find_project_roots_and_root_for(tmp_path):
     write(tmp_path, "b/c/sst.config.ts")
     write(tmp_path, "node_modules/x/sst.config.ts")
     write(tmp_path, "a/functions/api.py", HANDLER_PY)
-    assert find_project_roots(tmp_path) == [tmp_path / "a", tmp_path / "b/c"]
-    # through a file system's listings (what the analyses then reuse): the same apps
     assert find_project_roots(tmp_path, FileSystem(workspace=tmp_path)) == [tmp_path / "a", tmp_path / "b/c"]
     (tmp_path / "b" / "loop").symlink_to(tmp_path / "b")  # a link loop ends
     assert find_project_roots(tmp_path, FileSystem(workspace=tmp_path)) == [tmp_path / "a", tmp_path / "b/c"]

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import FIXTURES, copy_app, run_check
 from sst_lsp.engine.documents import OpenDocument
+from sst_lsp.engine.files import FileSystem
 from sst_lsp.engine.project import CONFIG_NAME, DiskModel, find_project_roots
 from sst_lsp.session import EditorSession
 from test_rules import EXPECTED
@@ -36,14 +37,14 @@ def _touch_typescript(session: EditorSession, root: Path, text_change=lambda t: 
 def test_fixture_through_the_session_fresh_and_after_a_typescript_edit(case, tmp_path):
     app = copy_app(FIXTURES / case, tmp_path)
     expected = _key(run_check(app))
-    for root in find_project_roots(app):
+    for root in find_project_roots(app, FileSystem(workspace=app)):
         session = EditorSession(workspace_root=app)
         fresh = _session_run(session, root)
         _touch_typescript(session, root)
         again = _session_run(session, root)
         assert isinstance(session._last_projects[root][1], DiskModel)
         assert _key(again) == _key(fresh)
-    assert sorted(_key(v for root in find_project_roots(app) for v in _session_run(EditorSession(workspace_root=app), root))) == expected
+    assert sorted(_key(v for root in find_project_roots(app, FileSystem(workspace=app)) for v in _session_run(EditorSession(workspace_root=app), root))) == expected
 
 
 def test_the_disk_model_is_shared_after_a_typescript_edit(tmp_path):

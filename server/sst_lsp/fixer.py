@@ -91,22 +91,23 @@ def analyse(
     overlays = overlays if overlays is not None else {}
     seen: set[str] = set()
     planned: list[tuple[Path, Path]] = []
+    systems: dict[Path, RecordingFileSystem] = {}
     for target in targets:
-        for root in find_project_roots(target):
+        workspace = workspace_of(target)
+        fs = systems.get(workspace)
+        if fs is None:
+            fs = systems[workspace] = RecordingFileSystem(workspace=workspace, overlays=overlays, session=session)
+        for root in find_project_roots(target, fs):  # (its listings serve the apps' own walks)
             real = os.path.realpath(root)
             if real not in seen:
                 seen.add(real)
-                planned.append((workspace_of(target), root))
+                planned.append((workspace, root))
     results = []
-    systems: dict[Path, RecordingFileSystem] = {}
     session.files_read = 0
     if session.progress is not None:
         session.progress.start(len(planned))
     for i, (workspace, root) in enumerate(planned):
-        fs = systems.get(workspace)
-        if fs is None:
-            fs = systems[workspace] = RecordingFileSystem(workspace=workspace, overlays=overlays, session=session)
-        project = Project(root, root / CONFIG_NAME, fs, era_override=era_override)
+        project = Project(root, root / CONFIG_NAME, systems[workspace], era_override=era_override)
         with collector_paused():
             results.append(analyse_project(project, select=select, ignore=ignore))
         if session.progress is not None:

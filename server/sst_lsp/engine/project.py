@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from . import typescript
 from .era import Era, EraInfo, detect_era, stated_version
-from .files import SKIP_DIRS, TS_EXTENSIONS, FileSystem
+from .files import TS_EXTENSIONS, FileSystem
 from .memo import KeptTuple, Memo, serial_of
 from .positions import Range
 from .python_source import PythonModule, read_module
@@ -852,28 +852,15 @@ def _admitted_minors(requires_python: str, candidates: tuple) -> tuple:
     return tuple(out)
 
 
-def find_project_roots(path: Path, fs: FileSystem | None = None) -> list[Path]:
+def find_project_roots(path: Path, fs: FileSystem) -> list[Path]:
     """Every directory under ``path`` (or ``path``'s own directory) holding an sst.config.ts.
 
-    With ``fs``, through its listings (which the analyses then reuse), never through a link out
-    of the workspace, and a folder's real path resolved only where a link leads."""
+    Through ``fs``'s listings (which the analyses then reuse): never through a link out of the
+    workspace, a folder's real path resolved only where a link leads, a link loop walked once."""
     path = Path(os.path.abspath(path))
     if path.is_file():
         path = path.parent
-    if fs is not None:
-        return sorted(folder for folder, _, files in fs.walk(path, hidden=False) if CONFIG_NAME in files)
-    roots = []
-    seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        if CONFIG_NAME in filenames:
-            roots.append(Path(dirpath))
-    return roots
+    return sorted(folder for folder, _, files in fs.walk(path, hidden=False) if CONFIG_NAME in files)
 
 
 def find_root_for(path: Path, workspace: Path | None = None) -> Path | None:
