@@ -73,7 +73,7 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
         (select is None or any(suppressions.UNUSED_CODE.startswith(s) for s in select)) and not any(suppressions.UNUSED_CODE.startswith(s) for s in ignore)
     )
     found: list[suppressions.Suppression] = []
-    for _, scanned in _suppressions_in(project, _files_with_text(project, violations)):
+    for scanned in _suppressions_in(project, _files_with_text(project, violations)):
         found.extend(replace(s, used=set()) for s in scanned)  # kept ones stay unmarked
     if found:
         violations = suppressions.apply(violations, found, result.ran if unused_enabled else set())
@@ -85,21 +85,14 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
     return AppResult(project, violations, result.failures, settings, problems)
 
 
-def _suppressions_in(project: Project, paths: list[Path]) -> list[tuple[Path, list]]:
+def _suppressions_in(project: Project, paths: list[Path]) -> list[list]:
     """The suppression comments of each file, in order: a TypeScript file's by its text, the
     others' kept while their text stands (asked for as a group: an edit rescans what it changed)."""
     others = [p for p in paths if not p.name.endswith(TS_EXTENSIONS)]
     fs = project.fs
     kept = project.disk.memo.fetch_all(("suppressions",), [("suppressions", p) for p in others], lambda i: lambda p=others[i]: _scan(p, fs.read_text(p)))
     by_path = dict(zip(others, kept))
-    out = []
-    for path in paths:
-        if path in by_path:
-            out.append((path, by_path[path]))
-        else:
-            text = fs.read_text(path)
-            out.append((path, _scan(path, text) if text is not None else []))
-    return out
+    return [by_path[path] if path in by_path else _scan(path, fs.read_text(path)) for path in paths]
 
 
 @lru_cache(maxsize=256)

@@ -105,10 +105,9 @@ class SstLanguageServer(LanguageServer):
         self.collect_when_idle()
 
     def collect_when_idle(self) -> None:
-        """What an analysis leaves is frozen at once (the next keystroke's collections skip it); a
-        full collection (and the memo's sweep) runs once the user has paused, never between a
-        keystroke and its diagnostics."""
-        gc.freeze()
+        """What an analysis leaves is frozen (see ``analyse``: the next keystroke's collections skip
+        it); a full collection (and the memo's sweep) runs once the user has paused, never between
+        a keystroke and its diagnostics."""
         if self._idle_collection is not None:
             self._idle_collection.cancel()
         try:
