@@ -12,11 +12,15 @@ import asyncio
 import gc
 import logging
 import os
+import stat
+import sys
+import threading
 import uuid
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -62,6 +66,33 @@ class SstProtocol(LanguageServerProtocol):
             yield user_handler, (params,), None
 
 
+class PipeReader:
+    """The client's messages read by the event loop itself (``connect_read_pipe``), for a stdin that
+    is a pipe or a socket, as an editor starts a server. pygls' own reader asks a thread for every
+    header line and every body: three hand-overs between threads per message, most of the time
+    the server took to take a keystroke in (about 0.3 ms of a 1 ms round trip)."""
+
+    def __init__(self, stream: asyncio.StreamReader):
+        self.stream = stream
+
+    async def readline(self) -> bytes:
+        return await self.stream.readline()  # b"" at the end
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self.stream.readexactly(n)
+        except asyncio.IncompleteReadError:
+            return b""  # the end of the input: what pygls' loop takes as the client gone
+
+
+def _is_pipe(stream) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 class SstLanguageServer(LanguageServer):
     """The protocol around an ``EditorSession``: documents and file events in, diagnostics out."""
 
@@ -74,6 +105,29 @@ class SstLanguageServer(LanguageServer):
         self.can_refresh = False
         self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
         self._idle_collection: asyncio.TimerHandle | None = None
+
+    def start_io(self, stdin=None, stdout=None):
+        """Serve over stdin and stdout. A pipe or a socket (how editors start a server) is read by
+        the event loop (``PipeReader``); anything else (a file, a terminal) as pygls reads it."""
+        stdin = stdin or sys.stdin.buffer
+        if not _is_pipe(stdin):
+            return super().start_io(stdin, stdout)
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve() -> None:
+            stream = asyncio.StreamReader(limit=1 << 20)
+            await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
+            await run_async(stop_event=self._stop_event, reader=PipeReader(stream), protocol=self.protocol, logger=log, error_handler=self.report_server_error)
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            log.error("the client is gone: the server stops")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # -- analysis -------------------------------------------------------------------------------
     def schedule(self, path: Path) -> None:
