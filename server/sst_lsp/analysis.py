@@ -73,7 +73,7 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
         (select is None or any(suppressions.UNUSED_CODE.startswith(s) for s in select)) and not any(suppressions.UNUSED_CODE.startswith(s) for s in ignore)
     )
     found: list[suppressions.Suppression] = []
-    for scanned in _suppressions_in(project, _files_with_text(project, violations)):
+    for scanned in _suppressions_in(project, violations):
         found.extend(replace(s, used=set()) for s in scanned)  # kept ones stay unmarked
     if found:
         violations = suppressions.apply(violations, found, result.ran if unused_enabled else set())
@@ -85,24 +85,30 @@ def analyse_project(project: Project, *, select=None, ignore=None, editor: Setti
     return AppResult(project, violations, result.failures, settings, problems)
 
 
-def _suppressions_in(project: Project, paths: list[Path]) -> list[list]:
-    """The suppression comments of each file, in order: a TypeScript file's by its text, the
-    others' kept while their text stands (asked for as a group: an edit rescans what it changed)."""
-    others = [p for p in paths if not p.name.endswith(TS_EXTENSIONS)]
-    fs = project.fs
-    kept = project.disk.memo.fetch_all(("suppressions",), [("suppressions", p) for p in others], lambda i: lambda p=others[i]: _scan(p, fs.read_text(p)))
-    by_path = dict(zip(others, kept))
-    return [by_path[path] if path in by_path else _scan(path, fs.read_text(path)) for path in paths]
+def _suppressions_in(project: Project, violations: list[Violation]) -> list[list]:
+    """The suppression comments of each file with a text, in order: the TypeScript files (by their
+    text), the app's ``pyproject.toml`` files (kept while their text stands, asked for as one group
+    whose keys are the same list while the disk model stands: an edit elsewhere looks at none of
+    them), then any other file a violation is in."""
+    fs, disk = project.fs, project.disk
+    tomls, keys = project.derive("suppression-files", lambda: _toml_keys(disk.toml_paths), reexec=True)
+    out = [_scan(path, fs.read_text(path)) for path in project.ts_paths]
+    out.extend(disk.memo.fetch_all(("suppressions",), keys, lambda i: lambda p=tomls[i]: _scan(p, fs.read_text(p))))
+    seen = {*project.ts_paths, *tomls}
+    for path in dict.fromkeys(v.path for v in violations):
+        if path not in seen:
+            out.append(_scan(path, fs.read_text(path)))
+    return out
+
+
+def _toml_keys(paths: list[Path]) -> tuple[list[Path], list]:
+    tomls = [p for p in paths if p.name != "uv.lock"]
+    return tomls, [("suppressions", p) for p in tomls]
 
 
 @lru_cache(maxsize=256)
 def _scan(path: Path, text: str | None) -> list:
     return suppressions.scan(path, text) if text is not None else []
-
-
-def _files_with_text(project: Project, violations: list[Violation]) -> list[Path]:
-    paths = dict.fromkeys([*project.ts_paths, *(p for p in project.toml_paths if p.name != "uv.lock"), *(v.path for v in violations)])
-    return list(paths)
 
 
 def analyse_path(path: Path, *, select=None, ignore=None, era_override: str | None = None) -> list[AppResult]:
