@@ -268,6 +268,39 @@ def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
     assert runs == [("total", ("a1", "b2"))]
 
 
+def test_a_group_under_a_prefix_keeps_its_values_under_it_and_follows_a_key_held_at_two_places():
+    """``fetch_all(..., prefix=p)``: ``keys[i]``'s value is kept under ``(p, keys[i])``, so that rules
+    share one list of keys. A key at two places that leaves one of them still marks the group."""
+    memo = Memo()
+    docs = Texts(memo, a="1", b="2")
+    runs: list = []
+    paths = {"a": A, "b": B}
+
+    def member(name):
+        def compute():
+            runs.append(name)
+            return docs.read(paths[name]) + name
+        return compute
+
+    def group(names):
+        return memo.fetch_all(("group",), names, lambda i: member(names[i]), prefix=("rule", "X"))
+
+    assert group(["a", "b", "a"]) == ["1a", "2b", "1a"]
+    assert runs == ["a", "b"] and memo.peek(("rule", "X", "a")) is None and memo.peek((("rule", "X"), "a")) == "1a"
+    runs.clear()
+    assert group(["a", "b", "b"]) == ["1a", "2b", "2b"]  # "a" left its second place, not its first
+    assert runs == []
+    docs.edit(a="3")
+    assert group(["a", "b", "b"]) == ["3a", "2b", "2b"]  # the group still depends on "a"
+    assert runs == ["a"]
+    runs.clear()
+    keys = ["a", "b"]
+    assert group(keys) == ["3a", "2b"]
+    docs.edit(b="4")
+    assert group(keys) == ["3a", "4b"]  # the very same list: answered at once only while nothing is marked
+    assert runs == ["b"]
+
+
 def test_a_group_member_made_by_a_rerun_that_found_nothing_is_made_again():
     memo = Memo()
     docs = Texts(memo, a="1")

@@ -19,7 +19,7 @@ from pathlib import Path
 from .engine import suppressions
 from .engine.files import FileSystem
 from .engine.model import Violation
-from .engine.project import CONFIG_NAME, TS_EXTENSIONS, Project, find_project_roots
+from .engine.project import CONFIG_NAME, Project, find_project_roots
 from .engine.settings import Problem, Settings, parse_settings
 from .rules.registry import load_all, run_rules
 

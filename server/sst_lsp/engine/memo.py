@@ -22,8 +22,9 @@ Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recor
 
 from __future__ import annotations
 
-from itertools import count
+from itertools import compress, count
 from operator import is_ as _is
+from operator import ne
 
 __all__ = ["KeptTuple", "Memo", "new_serial", "serial_of"]
 
@@ -269,18 +270,22 @@ class Memo:
             self._frames[-1][0].add(key)
         return node.value
 
-    def fetch_all(self, gkey, keys: list, compute_for, gone=None, reexec: bool = True) -> list:
+    def fetch_all(self, gkey, keys: list, compute_for, gone=None, reexec: bool = True, prefix=None) -> list:
         """The values for ``keys`` (``compute_for(i)`` makes the computation of ``keys[i]``, kept as
         ``fetch(..., reexec=reexec, transient=True)`` keeps it), asked for as one value under ``gkey``.
+        With a ``prefix``, the value of ``keys[i]`` is kept under ``(prefix, keys[i])``: callers that
+        share one list of keys (every rule's parts are keyed by the same functions' facts) build it once.
 
         An edit changes few of many: the values are kept together with their keys, and the next call
         fetches only the keys that are new at their place and those marked since (the group depends
         on every key: a marked one marks it, and is among its suspects). Everything else is reused
-        without looking. The caller depends on the group, not on each key. A value ``gone`` was
-        made by a rerun that found nothing to compute: it is made again. The same list of keys as the
-        last call's (a derived value, never changed in place) with none marked is answered at once."""
+        without looking: the keys are compared with the last call's in C, not one by one in Python.
+        The caller depends on the group, not on each key. A value ``gone`` was made by a rerun that
+        found nothing to compute: it is made again. The same list of keys as the last call's (a
+        derived value, never changed in place) with none marked is answered at once."""
+        full = (lambda key: key) if prefix is None else (lambda key: (prefix, key))
         if not self.tracking:
-            return [self.fetch(key, compute_for(i)) for i, key in enumerate(keys)]
+            return [self.fetch(full(key), compute_for(i)) for i, key in enumerate(keys)]
         rev = self.rev
         old = self.nodes.get(gkey)
         if old is not None and old.value[2] is keys and old.dirty <= old.verified:
@@ -289,35 +294,48 @@ class Memo:
             if self._frames:
                 self._frames[-1][0].add(gkey)
             return old.value[1]
-        old_keys, old_values, _ = old.value if old is not None else ((), (), None)
-        suspects = set(old.suspects) if old is not None and old.dirty > old.verified else ()
-        values = []
-        moved = []  # places whose key is new there, or was marked
-        n_old = len(old_keys)
-        for i, key in enumerate(keys):
-            if i < n_old and old_keys[i] == key and key not in suspects:
-                values.append(old_values[i])
-                continue
-            moved.append(i)
+        given, keys = keys, tuple(keys)
+        n = len(keys)
+        rdeps = self.rdeps
+        if old is not None and len(old.value[0]) == n:
+            old_keys, old_values, _ = old.value
+            new_at = list(compress(range(n), map(ne, keys, old_keys)))  # places whose key is new there
+            moved = new_at
+            if old.dirty > old.verified and old.suspects:  # and those marked since
+                marked = {s if prefix is None else s[1] for s in old.suspects}
+                moved = sorted({*new_at, *compress(range(n), map(marked.__contains__, keys))})
+            values = list(old_values)
+            deps = list(old.deps) if new_at else old.deps
+            for i in new_at:
+                deps[i] = full(keys[i])
+            if new_at:
+                still = set(deps)  # a key may stand at two places: the group depends on it while one holds it
+                for i in new_at:
+                    before = old.deps[i]
+                    if before not in still and (s := rdeps.get(before)) is not None:
+                        s.discard(gkey)
+                    rdeps.setdefault(deps[i], set()).add(gkey)
+                deps = tuple(deps)
+        else:
+            if old is not None:
+                for key in old.deps:
+                    if (s := rdeps.get(key)) is not None:
+                        s.discard(gkey)
+            old_keys = old_values = None
+            moved = range(n)
+            values = [None] * n
+            deps = tuple(map(full, keys))
+            for key in deps:
+                rdeps.setdefault(key, set()).add(gkey)
+        for i in moved:
+            key = deps[i]
             value = self.fetch(key, compute_for(i), reexec=reexec, transient=True, record=False)
             if value is gone and gone is not None:
                 self.forget(key)
                 value = self.fetch(key, compute_for(i), reexec=reexec, transient=True, record=False)
-            values.append(value)
-        given, keys = keys, tuple(keys)
-        rdeps = self.rdeps
-        if old is None or len(keys) != n_old or moved:
-            # relink only what changed place (all of it, the first time)
-            if old is not None:
-                for i in (range(n_old) if len(keys) != n_old else moved):
-                    if i < n_old:
-                        s = rdeps.get(old_keys[i])
-                        if s is not None:
-                            s.discard(gkey)
-            for i in range(len(keys)) if old is None or len(keys) != n_old else moved:
-                rdeps.setdefault(keys[i], set()).add(gkey)
-        unchanged = old is not None and len(keys) == n_old and keys == old_keys and all(map(_is, values, old_values))
-        node = _Node((keys, values, given), keys, (), rev, old.changed if unchanged else rev, None, True)
+            values[i] = value
+        unchanged = old_keys is not None and keys == old_keys and all(map(_is, values, old_values))
+        node = _Node((keys, values, given), deps, (), rev, old.changed if unchanged else rev, None, True)
         self.nodes[gkey] = node
         if self._frames:
             self._frames[-1][0].add(gkey)

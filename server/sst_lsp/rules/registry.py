@@ -184,6 +184,11 @@ class FunctionFacts:
         return {id(fd): f for fd, f, _ in self.each}
 
     @cached_property
+    def serials(self) -> list[int]:
+        """Each function's facts' serial, in order: the keys of every rule's parts for this analysis."""
+        return [f.serial for _, f, _ in self.each]
+
+    @cached_property
     def by_facts(self) -> dict:
         """Facts -> (the ``FunctionDef``, its Python functions) of this analysis."""
         return {f: (fd, pfs) for fd, f, pfs in self.each}
@@ -290,9 +295,9 @@ def function_results(project: Project, r: Rule) -> list[Violation]:
         # each function's result reruns when what it read changed, to learn whether it did: its
         # inputs are the function's facts (its key) and the disk model, which any analysis with
         # that key shares. Asked for as one group: an edit costs the functions it changed
-        each = [f for _, f, _ in facts.each]
-        found = memo.fetch_all(("rule-parts", r.code), [("rule", r.code, f.serial) for f in each], lambda i: lambda f=each[i]: check(f), GONE)
-        return [v for vs in found for v in vs]
+        each = facts.each
+        found = memo.fetch_all(("rule-parts", r.code), facts.serials, lambda i: lambda f=each[i][1]: check(f), GONE, prefix=("rule", r.code))
+        return [v for vs in found if vs for v in vs]
 
     return memo.fetch(("rule", r.code, facts.together.serial), every, transient=True)
 
@@ -311,7 +316,21 @@ def per_function(project: Project, code: str, compute) -> list[tuple]:
     pfs = project.python_functions
     if not project.disk.keeps_results:
         return [(pf, compute(project, pf)) for pf in pfs]
-    return list(zip(pfs, _kept_groups(project, code, "parts", [(None, [pf]) for pf in pfs], lambda _, group: compute(project, group[0]))))
+    facts, serials = _python_function_facts(project)
+    found = project.disk.memo.fetch_all(("parts", code), serials, lambda i: _group_part(project, (facts[i],), lambda group: compute(project, group[0])), GONE, prefix=("function-part", code))
+    return list(zip(pfs, found))
+
+
+def _python_function_facts(project: Project) -> tuple[list, list]:
+    """(each Python function's Facts, their serials), once per analysis: the keys of every
+    ``per_function`` rule's parts."""
+
+    def compute():
+        by_id = function_facts(project).by_id
+        facts = [by_id[id(pf.fd)] for pf in project.python_functions]
+        return facts, [f.serial for f in facts]
+
+    return project.once("python-function-facts", compute)
 
 
 def per_groups(project: Project, code: str, groups: dict, compute):
