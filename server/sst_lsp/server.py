@@ -12,6 +12,7 @@ import asyncio
 import gc
 import logging
 import os
+import stat
 import sys
 import threading
 import uuid
@@ -27,9 +28,10 @@ from . import __version__
 from .analysis import collector_paused
 from .engine.documents import OpenDocument
 from .engine.project import CONFIG_NAME
+from .engine.settings import parse_settings
 from .features import code_actions, diagnostics, navigation
 from .features.convert import from_lsp_range, path_of
-from .head_start import HeadStart, is_pipe, editor_settings
+from .rules.registry import load_all
 from .session import EditorSession
 
 log = logging.getLogger("sst_lsp.server")
@@ -38,6 +40,7 @@ log = logging.getLogger("sst_lsp.server")
 ServerCapabilitiesBuilder.choose_position_encoding = classmethod(lambda cls, caps: types.PositionEncodingKind.Utf16)
 
 CONFIG_SECTION = "sstLsp"
+EDITOR_ONLY_KEYS = ("server", "interpreter", "trace", "path", "command")
 WATCHED = (
     "**/sst.config.ts",
     "**/infra/**/*.ts",
@@ -82,6 +85,14 @@ class PipeReader:
             return b""  # the end of the input: what pygls' loop takes as the client gone
 
 
+def _is_pipe(stream) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 class SstLanguageServer(LanguageServer):
     """The protocol around an ``EditorSession``: documents and file events in, diagnostics out."""
 
@@ -94,22 +105,18 @@ class SstLanguageServer(LanguageServer):
         self.can_refresh = False
         self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
         self._idle_collection: asyncio.TimerHandle | None = None
-        self.head_start: HeadStart | None = None  # the workspace's first analysis, begun by a second process
-        self.deferred: set[Path] | None = None  # apps whose analysis waits while the head start is awaited
 
     def start_io(self, stdin=None, stdout=None):
         """Serve over stdin and stdout. A pipe or a socket (how editors start a server) is read by
         the event loop (``PipeReader``); anything else (a file, a terminal) as pygls reads it."""
         stdin = stdin or sys.stdin.buffer
-        if not is_pipe(stdin):
+        if not _is_pipe(stdin):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:
             stream = asyncio.StreamReader(limit=1 << 20)
-            if self.head_start is not None and self.head_start.consumed:
-                stream.feed_data(self.head_start.consumed)  # the first message, read before pygls was loaded
             await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
             await run_async(stop_event=self._stop_event, reader=PipeReader(stream), protocol=self.protocol, logger=log, error_handler=self.report_server_error)
 
@@ -127,9 +134,6 @@ class SstLanguageServer(LanguageServer):
         root = self.session.root_for(path)
         if root is None:
             diagnostics.publish_standalone(self, path)
-            return
-        if self.deferred is not None:
-            self.deferred.add(root)  # analysed once the head start is taken (see ``take_head_start``)
             return
         self.session.schedule(root, self.analyse)
 
@@ -182,7 +186,15 @@ class SstLanguageServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:
-        settings, problems = editor_settings(self.init_settings, raw)
+        merged = dict(self.init_settings)
+        if isinstance(raw, dict):
+            merged.update(raw)
+        # keys that only the editor client uses, and an empty select list (an editor's default)
+        for key in EDITOR_ONLY_KEYS:
+            merged.pop(key, None)
+        if merged.get("select") == []:
+            merged.pop("select")
+        settings, problems = parse_settings(merged, load_all())
         self.session.editor_settings = settings
         if settings.debounce_ms is not None:
             self.session.debounce_ms = settings.debounce_ms
@@ -203,50 +215,6 @@ class SstLanguageServer(LanguageServer):
         self.apply_editor_settings(raw)
 
     # -- start-up ------------------------------------------------------------------------------------
-    async def take_head_start(self) -> None:
-        """Publish what the second process found (``head_start``) for every app whose open
-        documents say what it read, if the editor's settings are the ones it used. The
-        loop stays free meanwhile: documents opened are recorded and analysed after the scan."""
-        start, self.head_start = self.head_start, None
-        if start is None or not start.running:
-            return
-        if self.pull:
-            start.abandon()
-            return
-        self.deferred = set()
-        generation = self.session.disk.generation  # bumped by every file event
-        try:
-            data = await asyncio.wait_for(_read_all(start), HEAD_START_TIMEOUT_S)
-        except Exception:
-            log.warning("head start: no findings came; the first scan stands alone", exc_info=True)
-            start.abandon()
-            return
-        finally:
-            deferred, self.deferred = self.deferred, None
-            for root in deferred:  # (the scan that follows analyses them too: these reruns find it done)
-                self.session.schedule(root, self.analyse)
-        found = start.decode(data)
-        if found is None:
-            return
-        settings, apps, read = found
-        if settings != self.session.editor_settings:
-            log.info("head start: the editor's settings differ from initializationOptions; not used")
-            return
-        if self.session.disk.generation != generation:
-            log.info("head start: files changed while it ran; not used")
-            return
-        docs = self.session.docs
-        published = 0
-        for root, by_path in apps:
-            opened = [p for p in docs if self.session.root_for(p) == root]
-            if not all(read.get(p) == docs[p].text for p in opened):
-                continue  # an unsaved edit, a file it did not read: only the server's own analysis reads them
-            self.session.results[root] = by_path  # what the first scan's analysis then corrects
-            for path in {*by_path, *opened}:
-                diagnostics.publish(self, path, by_path.get(path, []), only_if_changed=True)
-                published += 1
-        log.info("head start: published %d file(s)", published)
-
     async def register_watchers(self) -> None:
         caps = self.client_capabilities
         dyn = caps.workspace and caps.workspace.did_change_watched_files and caps.workspace.did_change_watched_files.dynamic_registration
@@ -287,22 +255,6 @@ class SstLanguageServer(LanguageServer):
             await asyncio.sleep(0)  # let edits that arrived meanwhile through
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"checked {len(roots)} SST app(s)"))
-
-
-HEAD_START_TIMEOUT_S = 120.0  # the longest the first scan waits for the second process
-
-
-async def _read_all(start: HeadStart) -> bytes:
-    """Everything the second process sends, read by the event loop (the loop stays free)."""
-    loop = asyncio.get_running_loop()
-    stream = asyncio.StreamReader(limit=1 << 30)
-    pipe = os.fdopen(start.fd, "rb", buffering=0)
-    start.fd = None  # closed with the transport
-    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), pipe)
-    try:
-        return await stream.read()
-    finally:
-        transport.close()
 
 
 IDLE_COLLECTION_S = 2.0  # a pause this long after an analysis runs the full garbage collection
@@ -353,7 +305,6 @@ def build_server() -> SstLanguageServer:
     async def initialized(ls: SstLanguageServer, params: types.InitializedParams):
         await ls.fetch_editor_settings()
         await ls.register_watchers()
-        await ls.take_head_start()
         await ls.scan_workspace()
         settle_memory()
         ls.warm_up()
