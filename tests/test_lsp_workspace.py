@@ -56,7 +56,7 @@ async def test_scan_publishes_closed_files_with_progress(push: LanguageClient):
     # no document is open: the start-up scan reports both apps
     await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == ["SST202"])
     await wait_for_diagnostics(push, member_pp, lambda d: codes(d) == ["SST203"])
-    await wait_until(push, "progress_seen", lambda: any(r[-1] == "end" for r in push.progress_reports.values()))
+    await wait_until(push, "progress_seen", lambda: any(r and r[-1] == "end" for r in push.progress_reports.values()))
     (kinds,) = push.progress_reports.values()
     assert kinds[0] == "begin" and kinds[-1] == "end"
     methods = [r.method for r in getattr(push, "registrations", [])]
@@ -69,7 +69,7 @@ async def test_only_changed_diagnostics_are_republished(push: LanguageClient):
     root_pp = (app / "pyproject.toml").as_uri()
     member_pp = (app / "functions" / "pyproject.toml").as_uri()
     await wait_for_diagnostics(push, root_pp, lambda d: codes(d) == ["SST202"])
-    await wait_until(push, "progress_seen", lambda: any(r[-1] == "end" for r in push.progress_reports.values()))
+    await wait_until(push, "progress_seen", lambda: any(r and r[-1] == "end" for r in push.progress_reports.values()))
     uri, text = open_document(push, app / "sst.config.ts", "typescript")
     await wait_for_diagnostics(push, uri, lambda d: True, version=1)
     before = dict(push.publish_counts)

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sst_lsp.server import PipeReader, _is_pipe
+from sst_lsp.head_start import is_pipe
+from sst_lsp.server import PipeReader
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
 
@@ -43,13 +44,13 @@ def test_pipes_and_files_are_told_apart(tmp_path):
     r, w = os.pipe()
     try:
         with os.fdopen(r, "rb", closefd=False) as f:
-            assert _is_pipe(f)
+            assert is_pipe(f)
     finally:
         os.close(r)
         os.close(w)
     with open(tmp_path / "input", "wb") as f:
-        assert not _is_pipe(f)
-    assert not _is_pipe(object())
+        assert not is_pipe(f)
+    assert not is_pipe(object())
 
 
 def test_the_end_of_input_reads_as_empty():

@@ -182,9 +182,14 @@ def _rule(args) -> int:
 
 
 def _serve(args) -> int:
+    from . import head_start
+
+    start = head_start.begin(sys.stdin.buffer)  # before pygls is imported: see head_start
     from .server import build_server
 
-    build_server().start_io()
+    server = build_server()
+    server.head_start = start
+    server.start_io()
     return EXIT_OK
 
 

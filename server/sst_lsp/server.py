@@ -12,7 +12,6 @@ import asyncio
 import gc
 import logging
 import os
-import stat
 import sys
 import threading
 import uuid
@@ -28,10 +27,9 @@ from . import __version__
 from .analysis import collector_paused
 from .engine.documents import OpenDocument
 from .engine.project import CONFIG_NAME
-from .engine.settings import parse_settings
 from .features import code_actions, diagnostics, navigation
-from .features.convert import from_lsp_range, path_of
-from .rules.registry import load_all
+from .features.convert import from_lsp_range, path_of, to_diagnostic
+from .head_start import HeadStart, is_pipe, editor_settings
 from .session import EditorSession
 
 log = logging.getLogger("sst_lsp.server")
@@ -40,7 +38,6 @@ log = logging.getLogger("sst_lsp.server")
 ServerCapabilitiesBuilder.choose_position_encoding = classmethod(lambda cls, caps: types.PositionEncodingKind.Utf16)
 
 CONFIG_SECTION = "sstLsp"
-EDITOR_ONLY_KEYS = ("server", "interpreter", "trace", "path", "command")
 WATCHED = (
     "**/sst.config.ts",
     "**/infra/**/*.ts",
@@ -85,14 +82,6 @@ class PipeReader:
             return b""  # the end of the input: what pygls' loop takes as the client gone
 
 
-def _is_pipe(stream) -> bool:
-    try:
-        mode = os.fstat(stream.fileno()).st_mode
-    except (AttributeError, OSError, ValueError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
-
-
 class SstLanguageServer(LanguageServer):
     """The protocol around an ``EditorSession``: documents and file events in, diagnostics out."""
 
@@ -105,18 +94,24 @@ class SstLanguageServer(LanguageServer):
         self.can_refresh = False
         self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
         self._idle_collection: asyncio.TimerHandle | None = None
+        self.head_start: HeadStart | None = None  # the workspace's first analysis, begun by a second process
+        self.delivery = threading.Lock()  # the head start's thread and the analyses publish one at a time
+        self.delivered: set[Path] = set()  # apps an analysis of this server has delivered
+        self.head_start_paths: dict[Path, set] = {}  # app -> files the head start published, until its first analysis
 
     def start_io(self, stdin=None, stdout=None):
         """Serve over stdin and stdout. A pipe or a socket (how editors start a server) is read by
         the event loop (``PipeReader``); anything else (a file, a terminal) as pygls reads it."""
         stdin = stdin or sys.stdin.buffer
-        if not _is_pipe(stdin):
+        if not is_pipe(stdin):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:
             stream = asyncio.StreamReader(limit=1 << 20)
+            if self.head_start is not None and self.head_start.consumed:
+                stream.feed_data(self.head_start.consumed)  # the first message, read before pygls was loaded
             await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
             await run_async(stop_event=self._stop_event, reader=PipeReader(stream), protocol=self.protocol, logger=log, error_handler=self.report_server_error)
 
@@ -152,7 +147,9 @@ class SstLanguageServer(LanguageServer):
                 if code not in self.failed_rules_logged:
                     self.failed_rules_logged.add(code)
                     self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sst-lsp: rule {code} failed and was skipped: {err}"))
-            diagnostics.deliver(self, outcome)
+            with self.delivery:
+                self.delivered.add(root)
+                diagnostics.deliver(self, outcome, also=self.head_start_paths.pop(root, ()))
             # frozen before the collector is on again: else the first allocation after it would
             # scan everything the analysis left, between a keystroke and its diagnostics
             gc.freeze()
@@ -186,15 +183,7 @@ class SstLanguageServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:
-        merged = dict(self.init_settings)
-        if isinstance(raw, dict):
-            merged.update(raw)
-        # keys that only the editor client uses, and an empty select list (an editor's default)
-        for key in EDITOR_ONLY_KEYS:
-            merged.pop(key, None)
-        if merged.get("select") == []:
-            merged.pop("select")
-        settings, problems = parse_settings(merged, load_all())
+        settings, problems = editor_settings(self.init_settings, raw)
         self.session.editor_settings = settings
         if settings.debounce_ms is not None:
             self.session.debounce_ms = settings.debounce_ms
@@ -215,6 +204,57 @@ class SstLanguageServer(LanguageServer):
         self.apply_editor_settings(raw)
 
     # -- start-up ------------------------------------------------------------------------------------
+    def use_head_start(self) -> None:
+        """Publish what the second process finds (``head_start``) from a thread, while this one
+        runs the first scan: both cores work, and the first diagnostics come when the faster of
+        the two is done. Used for every app whose open documents say what that process read,
+        when the editor's settings are the ones it used; an app the scan has delivered first is
+        left to the scan. Besides the files with problems, an app's TypeScript files are published
+        (without problems: an empty list), as an editor often has them open before the server
+        has read its ``didOpen``."""
+        start, self.head_start = self.head_start, None
+        if start is None or not start.running:
+            return
+        if self.pull:
+            start.abandon()
+            return
+        docs = {p: (d.text, d.version) for p, d in self.session.docs.items()}
+        opened: dict = {}
+        for path in docs:
+            opened.setdefault(self.session.root_for(path), []).append(path)
+        settings, generation = self.session.editor_settings, self.session.disk.generation
+        threading.Thread(target=self._publish_head_start, args=(start, settings, docs, opened, generation), name="sst-lsp head start", daemon=True).start()
+
+    def _publish_head_start(self, start: HeadStart, settings, docs: dict, opened: dict, generation: int) -> None:
+        found = start.collect()  # (the read lets the scan run; the rest is short)
+        if found is None:
+            return
+        used, apps, read = found
+        if used != settings:
+            log.info("head start: the editor's settings differ from initializationOptions; not used")
+            return
+        published = 0
+        for root, by_path, sources in apps:
+            mine = opened.get(root, [])
+            if not all(read.get(p) == docs[p][0] for p in mine):
+                continue  # an unsaved edit, a file it did not read: only the server's own analysis reads them
+            with self.delivery:
+                if root in self.delivered or self.session.disk.generation != generation:
+                    continue  # the scan came first, or a file changed meanwhile
+                if {p: d.version for p, d in list(self.session.docs.items())} != {p: v for p, (_, v) in docs.items()}:
+                    break  # a document opened, closed or edited meanwhile: the scan reads it
+                shown = {*by_path, *sources, *mine}  # (the TypeScript files too, problems or not: the editor has them open)
+                for path in shown:
+                    violations = by_path.get(path, [])
+                    version = docs[path][1] if path in docs else None
+                    self.published[path] = (version, diagnostics.report_id(violations))
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=[to_diagnostic(v) for v in violations], version=version)
+                    )
+                    published += 1
+                self.head_start_paths[root] = shown
+        log.info("head start: published %d file(s)", published)
+
     async def register_watchers(self) -> None:
         caps = self.client_capabilities
         dyn = caps.workspace and caps.workspace.did_change_watched_files and caps.workspace.did_change_watched_files.dynamic_registration
@@ -305,6 +345,8 @@ def build_server() -> SstLanguageServer:
     async def initialized(ls: SstLanguageServer, params: types.InitializedParams):
         await ls.fetch_editor_settings()
         await ls.register_watchers()
+        await asyncio.sleep(0)  # documents opened with the start-up are recorded first
+        ls.use_head_start()
         await ls.scan_workspace()
         settle_memory()
         ls.warm_up()

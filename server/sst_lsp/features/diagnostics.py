@@ -45,15 +45,16 @@ def publish(ls, path: Path, violations: list[Violation], *, only_if_changed: boo
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=diagnostics, version=version))
 
 
-def deliver(ls, outcome: Outcome) -> None:
+def deliver(ls, outcome: Outcome, also=()) -> None:
     """Tell the client about one analysis: refresh pulled diagnostics, or push the files whose
-    diagnostics changed (and every open document of the app whose version is new)."""
+    diagnostics changed (and every open document of the app whose version is new, and ``also``:
+    files published before this analysis by another, the head start's)."""
     if ls.pull:
         if ls.can_refresh and _key(outcome.previous) != _key(outcome.current):
             ls.workspace_diagnostic_refresh(None)
         return
     open_here = {p for p in ls.session.docs if ls.session.root_for(p) == outcome.root}
-    for path in outcome.paths() | open_here:
+    for path in outcome.paths() | open_here | set(also):
         publish(ls, path, outcome.current.get(path, []), only_if_changed=True)
 
 

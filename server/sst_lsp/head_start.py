@@ -1,0 +1,221 @@
+"""A head start for the first diagnostics: the workspace analysed by a second process while the
+server loads the protocol.
+
+An editor starts the server and sends ``initialize`` at once. Before the server can read it,
+Python imports pygls and lsprotocol (about half a second); then its first scan analyses every
+app of the workspace (three quarters of a second for 500 projects), and only then come the first
+diagnostics. With two cores both can run at once:
+
+- ``begin`` reads the first message itself, before those imports. When it is ``initialize`` with a
+  workspace, it forks a process that analyses the workspace as the first scan will (the same
+  apps, the settings of ``initializationOptions``, the files on disk) and sends its findings back
+  through a pipe. The message itself is handed on to the server, which reads it as usual.
+- The server, once initialized, runs its own first scan as always (it builds what later edits
+  reuse), and a thread waits for those findings meanwhile. When they come before the scan has
+  delivered an app, the thread publishes them for it, if the app's open documents say what the
+  second process read, the editor's settings are the ones it used, and no file event came. The
+  scan then publishes only what differs. Both cores work, and the first diagnostics come when
+  the faster of the two is done.
+
+Nothing is published that the server's own analysis would not publish for the same files and
+settings. Where a process cannot be forked, or stdin is not a pipe, or ``SST_LSP_HEAD_START=0``,
+the server starts as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import re
+import stat
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+log = logging.getLogger("sst_lsp.head_start")
+
+_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
+EDITOR_ONLY_KEYS = ("server", "interpreter", "trace", "path", "command")
+MAX_FIRST_MESSAGE = 1 << 20  # an initialize message larger than this is left to pygls
+
+
+class HeadStart:
+    def __init__(self, consumed: bytes = b"", pid: int | None = None, fd: int | None = None):
+        self.consumed = consumed  # the bytes read from stdin, to be read again by the server
+        self.pid = pid
+        self.fd = fd  # the read end of the pipe the findings come through
+
+    @property
+    def running(self) -> bool:
+        return self.fd is not None
+
+    def collect(self):
+        """(Settings, [(root, {path: [Violation]}, its TypeScript files)], {path: the text it read}) from the second
+        process, once it is done; None when it failed. Blocks (in a thread of its own)."""
+        chunks = []
+        try:
+            while chunk := os.read(self.fd, 1 << 20):
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        finally:
+            os.close(self.fd)
+            self.fd = None
+            self._reap()
+        try:
+            return pickle.loads(b"".join(chunks)) if chunks else None
+        except Exception:
+            log.warning("head start: its findings could not be read; the first scan stands alone", exc_info=True)
+            return None
+
+    def abandon(self) -> None:
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, 9)
+            except OSError:
+                pass
+            self._reap()
+
+    def _reap(self) -> None:
+        if self.pid is not None:
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = None
+
+
+def begin(stdin) -> HeadStart:
+    """Read the first message from ``stdin`` (a pipe) and, when it is ``initialize`` naming a
+    workspace, fork the process that analyses it. Returns what was read either way."""
+    if os.environ.get("SST_LSP_HEAD_START", "1") == "0" or not hasattr(os, "fork") or not is_pipe(stdin):
+        return HeadStart()
+    fd = stdin.fileno()
+    consumed, message = _read_first(fd)
+    if not isinstance(message, dict) or message.get("method") != "initialize" or not isinstance(message.get("params"), dict):
+        return HeadStart(consumed)
+    params = message["params"]
+    workspace = workspace_of(params)
+    if workspace is None:
+        return HeadStart(consumed)
+    options = params.get("initializationOptions")
+    capabilities = params.get("capabilities") or {}
+    if ((capabilities.get("textDocument") or {}).get("diagnostic")) is not None:
+        return HeadStart(consumed)  # diagnostics pulled: the client asks when it wants them
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process: analyse, send, and leave without running anything else
+        status = 0
+        try:
+            os.close(read_end)
+            quiet = os.open(os.devnull, os.O_RDWR)
+            os.dup2(quiet, 0)
+            os.dup2(quiet, 1)  # never a byte on the client's channel
+            payload = pickle.dumps(_analyse(workspace, options if isinstance(options, dict) else {}), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_end, view) :]
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return HeadStart(consumed, pid, read_end)
+
+
+def _read_first(fd: int) -> tuple[bytes, dict | None]:
+    """The bytes of the first message (and any that came with them) and the message, read without
+    a buffer of Python's own: what follows stays for the server to read."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return data, None
+        data += chunk
+        if len(data) > MAX_FIRST_MESSAGE:
+            return data, None
+    head, _, rest = data.partition(b"\r\n\r\n")
+    found = _LENGTH.search(head)
+    if found is None:
+        return data, None
+    length = int(found.group(1))
+    if length > MAX_FIRST_MESSAGE:
+        return data, None
+    while len(rest) < length:
+        chunk = os.read(fd, length - len(rest))
+        if not chunk:
+            return data, None
+        data += chunk
+        rest += chunk
+    try:
+        return data, json.loads(rest[:length])
+    except ValueError:
+        return data, None
+
+
+def workspace_of(params: dict) -> Path | None:
+    """The workspace folder as the server's ``initialize`` handler takes it."""
+    folders = params.get("workspaceFolders")
+    if isinstance(folders, list) and folders and isinstance(folders[0], dict) and isinstance(folders[0].get("uri"), str):
+        return _path_of(folders[0]["uri"])
+    if isinstance(params.get("rootUri"), str):
+        return _path_of(params["rootUri"])
+    if isinstance(params.get("rootPath"), str):
+        return Path(params["rootPath"])
+    return None
+
+
+def _path_of(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    return Path(os.path.abspath(unquote(parsed.path))) if parsed.scheme == "file" else None
+
+
+def editor_settings(init: dict, raw) -> tuple:
+    """(Settings, problems) from ``initializationOptions`` and what ``workspace/configuration``
+    answered (``raw``): the server's and the second process's one way of reading them."""
+    from .engine.settings import parse_settings
+    from .rules.registry import load_all
+
+    merged = dict(init)
+    if isinstance(raw, dict):
+        merged.update(raw)
+    for key in EDITOR_ONLY_KEYS:  # keys only the editor's client uses
+        merged.pop(key, None)
+    if merged.get("select") == []:  # an editor's default
+        merged.pop("select")
+    return parse_settings(merged, load_all())
+
+
+def _analyse(workspace: Path, init: dict):
+    """What the server's first scan finds with no document open and no configuration answered."""
+    from .analysis import analyse_project, collector_paused
+    from .engine.files import DiskCache, FileSystem
+    from .engine.project import CONFIG_NAME, Project, find_project_roots
+
+    settings, _ = editor_settings(init, None)
+    disk = DiskCache()
+    fs = FileSystem.cached(disk, workspace)
+    apps = []
+    with collector_paused():
+        for root in find_project_roots(workspace, fs):
+            project = Project(root, root / CONFIG_NAME, fs, editor_version=settings.sst_version)
+            by_path: dict = {}
+            for v in analyse_project(project, editor=settings).violations:
+                by_path.setdefault(v.path, []).append(v)
+            apps.append((root, by_path, list(project.ts_paths)))
+    return settings, apps, dict(disk.texts)  # and every text it read, to compare with open documents
+
+
+def is_pipe(stream) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

@@ -1,0 +1,177 @@
+"""The head start (``head_start.py``): the workspace's first analysis, begun by a second process
+while the server loads the protocol, gives what the server's own first scan gives, and is used
+only when it saw what the server sees."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES
+from sst_lsp import head_start
+from sst_lsp.engine.model import Safety
+from sst_lsp.fixer import choose
+from sst_lsp.session import EditorSession
+
+SERVER = Path(__file__).resolve().parent.parent / "server"
+CASES = sorted(p for p in FIXTURES.glob("SST*/*") if p.is_dir())
+
+
+def _shown(vs) -> list:
+    return [(v.code, v.range, v.message, v.severity, [(r.path, r.range, r.message) for r in v.related]) for v in vs]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}-{p.name}")
+def test_the_head_start_finds_what_the_first_scan_finds(case):
+    settings, apps, texts = pickle.loads(pickle.dumps(head_start._analyse(case, {"debounce-ms": 0})))
+    session = EditorSession(workspace_root=case)
+    session.editor_settings = settings
+    assert [root for root, _, _ in apps] == sorted(session.find_roots())
+    for root, by_path, sources in apps:
+        outcome = session.analyse(root)
+        scanned = outcome.current
+        assert sources == outcome.result.project.ts_paths
+        assert {p: _shown(vs) for p, vs in by_path.items()} == {p: _shown(vs) for p, vs in scanned.items()}
+        for path, vs in by_path.items():  # its fixes are the scan's (fix-all may use them)
+            assert choose(vs, lambda f: f.safety is Safety.SAFE).edits == choose(scanned[path], lambda f: f.safety is Safety.SAFE).edits
+    assert all(isinstance(t, (str, type(None))) for t in texts.values())
+
+
+# -- through the protocol -------------------------------------------------------------------------
+
+
+def _workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "SST202" / "not-member", ws / "app")
+    shutil.copytree(FIXTURES / "SST203" / "no-build-system", ws / "other")
+    return ws
+
+
+class RawClient:
+    """The server over pipes, as an editor starts it; requests from the server are answered."""
+
+    def __init__(self, env: dict, configuration=None):
+        env = dict(os.environ, **env, PYTHONPATH=os.pathsep.join(filter(None, (str(SERVER), os.environ.get("PYTHONPATH")))))
+        self.proc = subprocess.Popen([sys.executable, "-m", "sst_lsp", "--log-level", "INFO", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.configuration = configuration
+        self.published: list[tuple[str, list[str]]] = []
+        self.buffer = b""
+        self.seen: list[dict] = []
+
+    def send(self, *payloads: dict) -> None:
+        """One write for all: messages that arrive together, as an editor's first ones do."""
+        data = b""
+        for payload in payloads:
+            body = json.dumps({"jsonrpc": "2.0", **payload}).encode()
+            data += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def _message(self, deadline: float) -> dict:
+        fd = self.proc.stdout.fileno()
+        while True:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if sep:
+                length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1])
+                if len(rest) >= length:
+                    self.buffer = rest[length:]
+                    return json.loads(rest[:length])
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "no message from the server in time"
+            if select.select([fd], [], [], remaining)[0]:
+                chunk = os.read(fd, 65536)
+                assert chunk, "the server closed its output"
+                self.buffer += chunk
+
+    def until(self, want, timeout: float = 60) -> dict:
+        """The first message, seen already or to come, for which ``want`` holds."""
+        for message in self.seen:
+            if want(message):
+                return message
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._message(deadline)
+            self.seen.append(message)
+            if message.get("method") == "textDocument/publishDiagnostics":
+                params = message["params"]
+                self.published.append((params["uri"], tuple(d["code"] for d in params["diagnostics"])))
+            elif "id" in message and "method" in message:  # a request from the server
+                result = [self.configuration] if message["method"] == "workspace/configuration" else None
+                self.send({"id": message["id"], "result": result})
+            if want(message):
+                return message
+
+    def start(self, ws: Path, capabilities: dict, *opened: dict) -> None:
+        self.send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": ws.as_uri(), "capabilities": capabilities, "initializationOptions": {"debounce-ms": 0}}})
+        self.until(lambda m: m.get("id") == 1 and "result" in m)
+        self.send({"method": "initialized", "params": {}}, *opened)
+
+    def stop(self) -> str:
+        self.send({"id": 99, "method": "shutdown"})
+        self.until(lambda m: m.get("id") == 99 and "result" in m)
+        self.send({"method": "exit"})
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        return self.proc.stderr.read().decode()
+
+
+def _published_with(uri: str, code: str):
+    return lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri and code in [d["code"] for d in m["params"]["diagnostics"]]
+
+
+@pytest.mark.parametrize("enabled", ["1", "0"])
+def test_the_first_diagnostics_come_from_the_head_start_unless_it_is_off(tmp_path, enabled):
+    ws = _workspace(tmp_path)
+    client = RawClient({"SST_LSP_HEAD_START": enabled})
+    try:
+        client.start(ws, {})
+        client.until(_published_with((ws / "app" / "pyproject.toml").as_uri(), "SST202"))
+        client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
+        log = client.stop()
+    finally:
+        client.proc.kill()
+    # with it, the two files with problems and each app's sst.config.ts, without problems
+    assert ("head start: published 4 file(s)" in log) == (enabled == "1"), log
+    # the scan that follows found the same: nothing was published twice
+    assert len(client.published) == len(set(client.published))
+    assert {(uri.rsplit("/ws/", 1)[1], codes) for uri, codes in client.published} >= {("app/pyproject.toml", ("SST202",)), ("other/functions/pyproject.toml", ("SST203",))}
+
+
+def test_settings_the_head_start_did_not_know_set_it_aside(tmp_path):
+    ws = _workspace(tmp_path)
+    client = RawClient({}, configuration={"ignore": ["SST202"]})
+    try:
+        client.start(ws, {"workspace": {"configuration": True}})
+        client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
+        log = client.stop()
+    finally:
+        client.proc.kill()
+    assert "settings differ" in log and "head start: published" not in log, log
+    assert not any("SST202" in codes for _, codes in client.published)
+
+
+def test_an_open_document_that_differs_from_what_it_read_keeps_its_app_out(tmp_path):
+    ws = _workspace(tmp_path)
+    client = RawClient({})
+    try:
+        pyproject = ws / "app" / "pyproject.toml"
+        fixed = pyproject.read_text().replace('members = ["core"]', 'members = ["core", "functions"]')
+        assert fixed != pyproject.read_text()
+        # opened with the start-up, an unsaved edit that makes the app's SST202 go away
+        client.start(ws, {}, {"method": "textDocument/didOpen", "params": {"textDocument": {"uri": pyproject.as_uri(), "languageId": "toml", "version": 1, "text": fixed}}})
+        client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
+        client.until(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == pyproject.as_uri() and m["params"].get("version") == 1)
+        log = client.stop()
+    finally:
+        client.proc.kill()
+    assert not any("SST202" in codes for _, codes in client.published), client.published  # the unsaved fix, not the disk
+    assert "head start: published 2 file(s)" in log, log  # the other app's pyproject.toml and sst.config.ts
