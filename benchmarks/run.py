@@ -256,6 +256,7 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
     with collector_paused():
         session.analyse(app)
         gc.freeze()
+    session.warm_up()  # as the server does once the workspace is analysed
     latencies = []
     steps = script(doc.text, edits)
     for line, char, text, delete in steps:

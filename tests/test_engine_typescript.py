@@ -743,6 +743,56 @@ def test_an_edit_that_is_not_only_inside_a_comment_extracts_again(before, after)
     assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
 
 
+ADDED = """const a = 1;
+new sst.aws.Function("A", { handler: "a/api.handler", runtime: "python3.12" });
+
+const t = `line
+  `;
+new sst.aws.Function("B", { handler: "b/api.handler" });   
+"""
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("12\" });\n\n", "12\" });\n    // a note\n"),  # on an empty line
+        ("12\" });\n\n", "12\" });\n//\n"),
+        ("handler\" });   \n", "handler\" });   // why\n"),  # after code, where blanks ended the line
+        ("handler\" });   \n", "handler\" });// why \n"),
+    ],
+)
+def test_a_comment_written_where_the_line_was_blank_keeps_the_extraction(before, after):
+    first = analyse(Path("/app/sst.config.ts"), ADDED)
+    assert before in ADDED
+    text = ADDED.replace(before, after)
+    second = analyse(Path("/app/sst.config.ts"), text, previous=first)
+    assert second.content is first.content and second.functions is first.functions
+    assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("const a = 1;", "// const a = 1;"),  # code commented out
+        ("const a = 1;", "const a = 1; //"),  # blanks did not end the line: code does
+        ("`line\n  `", "`line\n  // `"),  # inside a template string
+        ("12\" });\n\n", "12\" });\n    /* x */\n"),  # not a line comment
+        ("12\" });\n\n", "12\" });\n  x // a\n"),  # code before it
+    ],
+)
+def test_a_comment_written_over_code_or_in_a_string_extracts_again(before, after):
+    first = analyse(Path("/app/sst.config.ts"), ADDED)
+    assert before in ADDED
+    text = ADDED.replace(before, after)
+    second = analyse(Path("/app/sst.config.ts"), text, previous=first)
+    if after.startswith("const a = 1; //"):
+        # a comment after code on that line is inside-a-comment territory only once it exists
+        assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
+        return
+    assert second.content is not first.content
+    assert _facts(second) == _facts(analyse(Path("/app/sst.config.ts"), text))
+
+
 NODEWISE_SOURCE = """import * as aws from "@pulumi/aws";
 export default $config({
   async run() {

@@ -99,6 +99,13 @@ def _random_edit(rng: random.Random, text: str, snippets: list[str]) -> tuple[Ra
         start = rng.randint(lo, hi)
         end = min(hi + 1, start + rng.choice([0, 0, 1]))
         return Range(index.position_of_offset(start), index.position_of_offset(end)), rng.choice(HANDLER_SNIPPETS)
+    if snippets is SNIPPETS and not handlers and rng.random() < 0.1:
+        # a comment written at the end of a line (on a blank one, after code, after blanks), at
+        # times over code or inside a string that spans lines
+        at = text.find("\n", start)
+        at = size if at < 0 else at
+        at = rng.choice([at, max(0, at - rng.randint(0, 3))])
+        return Range(index.position_of_offset(at), index.position_of_offset(at)), rng.choice(["// note", "    // ", "//", " // why: 🐍", "/* x */"])
     if comments:  # inside (or at the edges of) a comment: what an edit there may keep, and may not
         lo, hi = rng.choice(comments)
         start = rng.randint(lo, hi)

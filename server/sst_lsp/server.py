@@ -180,6 +180,10 @@ class SstLanguageServer(LanguageServer):
             self.protocol.structure_message({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_DID_CHANGE, "params": params})
         except Exception:  # only a head start: the real message is read the same way
             log.debug("warming up the didChange reader failed", exc_info=True)
+        try:
+            self.session.warm_up()
+        except Exception:
+            log.debug("warming up the session failed", exc_info=True)
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:

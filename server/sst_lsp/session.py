@@ -134,6 +134,17 @@ class EditorSession:
         self.results[root] = by_path
         return Outcome(root, result, previous, by_path)
 
+    def warm_up(self) -> None:
+        """What the first keystroke of a kind would otherwise pay once, done after the scan: the
+        queries of an edit inside a string, the tables SST102 suggests a path from (the first
+        app's: the one it keeps)."""
+        from .engine import typescript
+        from .rules.sst102_handler_file_not_found import prepare
+
+        typescript.warm_up()
+        for _, disk in list(self._last_projects.values())[:1]:
+            prepare(disk.python_file_index)
+
     def sweep(self) -> None:
         """Drop what the analyses of each app no longer ask for (see ``Memo.sweep``)."""
         for _, disk in self._last_projects.values():

@@ -194,6 +194,15 @@ class TsFile:
 
 
 DEFINING = ("call_expression", "new_expression", "object")  # the nodes pass 2 reads, in document order
+
+
+def warm_up() -> None:
+    """Compile the queries that the first edit inside a string would compile (a few ms each)."""
+    from .ts_syntax import _compiled
+
+    language = new_parser().language
+    for types in (DEFINING, ("new_expression",), ("call_expression",)):
+        _compiled(language, types)
 _WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression")
 
 
@@ -1042,7 +1051,7 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
     if previous is not None and previous.extractor is not None and previous.tree is not None and previous.extractor.text is previous.text:
         edit = _Edit.between(previous.extractor.src, text.encode("utf-8"))
         if edit.one_line and tree.root_node.has_error == previous.tree.root_node.has_error:
-            if _inside_one_comment(previous, edit, tree):
+            if _inside_one_comment(previous, edit, tree) or _comment_added(edit, tree):
                 ex = _rebased(path, previous, text, tree, edit)
                 if ex is not None:
                     out = ex.out
@@ -1212,6 +1221,27 @@ def _inside_one_comment(previous: TsFile, edit: _Edit, tree) -> bool:
         return False  # the edit touches `//`, `/*` or `*/`
     rest = edit.new[after.end_byte:after.end_byte + 1]
     return rest in (b"", b"\n", b"\r")  # else what follows the comment on its line moved (columns changed)
+
+
+def _comment_added(edit: _Edit, tree) -> bool:
+    """Whether ``edit`` (one line) only wrote a ``//`` comment where the line held nothing but
+    blanks from there on: every node of the old text stands where it was."""
+    old, new = edit.old, edit.new
+    old_eol = _line_end(old, edit.old_end)
+    if old[edit.start:old_eol].strip():
+        return False  # text the edit replaced, or that follows it on the line, was code
+    new_eol = _line_end(new, edit.new_end)
+    written = new[edit.start:new_eol]
+    first = edit.start + len(written) - len(written.lstrip())
+    if not new.startswith(b"//", first):
+        return False
+    node = tree.root_node.descendant_for_byte_range(first, first + 2)
+    return node is not None and node.type == "comment" and node.start_byte == first and node.end_byte <= new_eol and not new[node.end_byte:new_eol].strip()
+
+
+def _line_end(src: bytes, at: int) -> int:
+    ends = [i for i in (src.find(b"\n", at), src.find(b"\r", at)) if i >= 0]
+    return min(ends) if ends else len(src)
 
 
 def _covering(tree, start: int, end: int):

@@ -56,6 +56,14 @@ def closest_file(project, file_part: str) -> str | None:
 _prepared_for: list = [None, None]  # [the file index, what ``_prepared`` made of it]
 
 
+def prepare(index: list[str]) -> None:
+    """Make ``_prepared``'s tables for an app's file index (and import difflib) before the first
+    missing file is typed: the server calls it once the workspace is analysed."""
+    import difflib  # noqa: F401
+
+    _prepared(index)
+
+
 def _prepared(index: list[str]) -> tuple:
     """(paths without .py, lower-cased -> path, each path's segments, each path's characters
     counted) for one file index, made once (the index is kept while the app's files are the same:
