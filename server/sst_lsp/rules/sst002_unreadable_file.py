@@ -108,17 +108,19 @@ def _touch(project, pf) -> tuple:
 @rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)
 def check(project):
     fs = project.fs
-    needed: dict[Path, str] = {}  # path -> kind, for files reported on themselves
+    # path -> kind, for files reported on themselves: the app's pyproject.toml files (kept with the
+    # disk model: a keystroke does not gather them again), then the others
+    pyprojects = project.derive(("SST002", "pyprojects"), lambda: _pyprojects_needed(project), reexec=True)
+    others: dict[Path, str] = {}
 
     # touch every file the analysis needs, so that its reason is recorded whichever rule ran first
-    needed.update(project.derive(("SST002", "pyprojects"), lambda: _pyprojects_needed(project), reexec=True))
     for path in _ts_candidates(project):
         project.ts_file(path)
-        needed.setdefault(path, "ts")
+        others.setdefault(path, "ts")
     for name, kind in ((".python-version", "python-version"), ("package.json", "package.json")):
         p = Path(os.path.abspath(project.root / name))
         fs.read_text(p)
-        needed.setdefault(p, kind)
+        others.setdefault(p, kind)
     handlers, linked_out = [], []
     for pf, (handler_bad, link, version_bad) in per_function(project, "SST002", _touch):
         if handler_bad:
@@ -126,10 +128,13 @@ def check(project):
         elif link is not None:
             linked_out.append((pf, link))
         if version_bad is not None:
-            needed.setdefault(version_bad, "python-version")
+            others.setdefault(version_bad, "python-version")
 
-    for path in needed.keys() & fs.unreadable.keys():  # (few or none: looked up from the smaller side)
-        kind, bad = needed[path], fs.unreadable[path]
+    for path in list(fs.unreadable):  # (few or none)
+        kind = pyprojects.get(path) or others.get(path)
+        if kind is None:
+            continue
+        bad = fs.unreadable[path]
         rel = project.rel(path)
         yield Violation(
             "SST002",
