@@ -9,8 +9,10 @@ import os
 import pickle
 import select
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,7 +45,7 @@ def test_the_head_start_finds_what_the_first_scan_finds(case):
         assert {p: _shown(vs) for p, vs in by_path.items()} == {p: _shown(vs) for p, vs in scanned.items()}
         for path, vs in by_path.items():  # its fixes are the scan's (fix-all may use them)
             assert choose(vs, lambda f: f.safety is Safety.SAFE).edits == choose(scanned[path], lambda f: f.safety is Safety.SAFE).edits
-    assert all(isinstance(t, (str, type(None))) for t in texts.values())
+    assert all(t is None or len(t) == 20 for t in texts.values())  # what it read, as digests
 
 
 # -- through the protocol -------------------------------------------------------------------------
@@ -62,10 +64,24 @@ class RawClient:
     def __init__(self, env: dict, configuration=None):
         env = dict(os.environ, **env, PYTHONPATH=os.pathsep.join(filter(None, (str(SERVER), os.environ.get("PYTHONPATH")))))
         self.proc = subprocess.Popen([sys.executable, "-m", "sst_lsp", "--log-level", "INFO", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.log: list[str] = []  # the server's log, read as it comes (a full pipe would stop it)
+        self.logged = threading.Condition()
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
         self.configuration = configuration
         self.published: list[tuple[str, list[str]]] = []
         self.buffer = b""
         self.seen: list[dict] = []
+
+    def _drain(self) -> None:
+        for line in self.proc.stderr:
+            with self.logged:
+                self.log.append(line.decode(errors="replace"))
+                self.logged.notify_all()
+
+    def wait_log(self, text: str, timeout: float = 60) -> None:
+        with self.logged:
+            assert self.logged.wait_for(lambda: any(text in line for line in self.log), timeout), "".join(self.log)
 
     def send(self, *payloads: dict) -> None:
         """One write for all: messages that arrive together, as an editor's first ones do."""
@@ -121,7 +137,8 @@ class RawClient:
         self.send({"method": "exit"})
         self.proc.stdin.close()
         self.proc.wait(timeout=30)
-        return self.proc.stderr.read().decode()
+        self.drain.join(timeout=30)
+        return "".join(self.log)
 
 
 def _published_with(uri: str, code: str):
@@ -136,6 +153,8 @@ def test_the_first_diagnostics_come_from_the_head_start_unless_it_is_off(tmp_pat
         client.start(ws, {})
         client.until(_published_with((ws / "app" / "pyproject.toml").as_uri(), "SST202"))
         client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
+        if enabled == "1":
+            client.wait_log("head start: published")
         log = client.stop()
     finally:
         client.proc.kill()
@@ -152,6 +171,7 @@ def test_settings_the_head_start_did_not_know_set_it_aside(tmp_path):
     try:
         client.start(ws, {"workspace": {"configuration": True}})
         client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
+        client.wait_log("settings differ")
         log = client.stop()
     finally:
         client.proc.kill()
@@ -170,8 +190,45 @@ def test_an_open_document_that_differs_from_what_it_read_keeps_its_app_out(tmp_p
         client.start(ws, {}, {"method": "textDocument/didOpen", "params": {"textDocument": {"uri": pyproject.as_uri(), "languageId": "toml", "version": 1, "text": fixed}}})
         client.until(_published_with((ws / "other" / "functions" / "pyproject.toml").as_uri(), "SST203"))
         client.until(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == pyproject.as_uri() and m["params"].get("version") == 1)
+        client.wait_log("head start: published")
         log = client.stop()
     finally:
         client.proc.kill()
     assert not any("SST202" in codes for _, codes in client.published), client.published  # the unsaved fix, not the disk
     assert "head start: published 2 file(s)" in log, log  # the other app's pyproject.toml and sst.config.ts
+
+
+# -- whatever goes wrong, the server starts as before ---------------------------------------------
+
+
+def test_a_stdin_that_does_not_block_or_a_first_message_that_is_not_initialize_begins_nothing():
+    a, b = socket.socketpair()
+    try:
+        a.setblocking(False)
+        with a.makefile("rb", buffering=0) as stream:
+            start = head_start.begin(stream)  # nothing to read yet: the read would block
+        assert not start.running and start.consumed == b""
+        b.sendall(b'Content-Length: 38\r\n\r\n{"jsonrpc":"2.0","method":"initialized"}')
+        a.setblocking(True)
+        with a.makefile("rb", buffering=0) as stream:
+            start = head_start.begin(stream)
+        assert not start.running and start.consumed.endswith(b'"initialized"}')  # handed on as it came
+    finally:
+        a.close()
+        b.close()
+
+
+def test_headers_ended_by_a_bare_new_line_are_read_as_pygls_reads_them(tmp_path):
+    ws = _workspace(tmp_path)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"rootUri": ws.as_uri(), "capabilities": {}}}).encode()
+    r, w = os.pipe()
+    os.write(w, b"Content-Length: %d\r\n\n" % len(body) + body + b"Content-Length: 2\r\n\r\n{}")
+    os.close(w)
+    with os.fdopen(r, "rb", buffering=0) as stream:
+        start = head_start.begin(stream)
+    try:
+        assert start.running and start.consumed.endswith(b"{}")  # the next message, read with it, handed on too
+        settings, apps, _ = start.collect()
+        assert [root.name for root, _, _ in apps] == ["app", "other"]
+    finally:
+        start.abandon()

@@ -24,11 +24,13 @@ the server starts as before.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import pickle
 import re
+import signal
 import stat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -36,6 +38,7 @@ from urllib.parse import unquote, urlparse
 log = logging.getLogger("sst_lsp.head_start")
 
 _LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
+_HEADERS_END = re.compile(rb"\r?\n\r?\n")
 EDITOR_ONLY_KEYS = ("server", "interpreter", "trace", "path", "command")
 MAX_FIRST_MESSAGE = 1 << 20  # an initialize message larger than this is left to pygls
 
@@ -51,8 +54,9 @@ class HeadStart:
         return self.fd is not None
 
     def collect(self):
-        """(Settings, [(root, {path: [Violation]}, its TypeScript files)], {path: the text it read}) from the second
-        process, once it is done; None when it failed. Blocks (in a thread of its own)."""
+        """(Settings, [(root, {path: [Violation]}, its TypeScript files)], {path: ``digest`` of the
+        text it read}) from the second process, once it is done; None when it failed. Blocks (in a
+        thread of its own)."""
         chunks = []
         try:
             while chunk := os.read(self.fd, 1 << 20):
@@ -69,6 +73,14 @@ class HeadStart:
             log.warning("head start: its findings could not be read; the first scan stands alone", exc_info=True)
             return None
 
+    def stop(self) -> None:
+        """End the second process (the server stops): the thread that reads its findings sees
+        their end and lets them be."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (OSError, TypeError):
+            pass
+
     def abandon(self) -> None:
         if self.fd is not None:
             try:
@@ -78,7 +90,7 @@ class HeadStart:
             self.fd = None
         if self.pid is not None:
             try:
-                os.kill(self.pid, 9)
+                os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
             self._reap()
@@ -94,23 +106,36 @@ class HeadStart:
 
 def begin(stdin) -> HeadStart:
     """Read the first message from ``stdin`` (a pipe) and, when it is ``initialize`` naming a
-    workspace, fork the process that analyses it. Returns what was read either way."""
+    workspace, fork the process that analyses it. Returns what was read either way: whatever goes
+    wrong here (a read, a fork), the server starts as it would without a head start."""
     if os.environ.get("SST_LSP_HEAD_START", "1") == "0" or not hasattr(os, "fork") or not is_pipe(stdin):
         return HeadStart()
-    fd = stdin.fileno()
-    consumed, message = _read_first(fd)
-    if not isinstance(message, dict) or message.get("method") != "initialize" or not isinstance(message.get("params"), dict):
+    consumed = b""
+    try:
+        consumed, message = _read_first(stdin.fileno())
+        if not isinstance(message, dict) or message.get("method") != "initialize" or not isinstance(message.get("params"), dict):
+            return HeadStart(consumed)
+        params = message["params"]
+        workspace = workspace_of(params)
+        capabilities = params.get("capabilities")
+        text_document = capabilities.get("textDocument") if isinstance(capabilities, dict) else None
+        if workspace is None or (isinstance(text_document, dict) and text_document.get("diagnostic") is not None):
+            return HeadStart(consumed)  # (diagnostics pulled: the client asks when it wants them)
+        options = params.get("initializationOptions")
+        return _fork(consumed, workspace, options if isinstance(options, dict) else {})
+    except Exception:
+        log.warning("head start: not begun", exc_info=True)
         return HeadStart(consumed)
-    params = message["params"]
-    workspace = workspace_of(params)
-    if workspace is None:
-        return HeadStart(consumed)
-    options = params.get("initializationOptions")
-    capabilities = params.get("capabilities") or {}
-    if ((capabilities.get("textDocument") or {}).get("diagnostic")) is not None:
-        return HeadStart(consumed)  # diagnostics pulled: the client asks when it wants them
+
+
+def _fork(consumed: bytes, workspace: Path, options: dict) -> HeadStart:
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # the second process: analyse, send, and leave without running anything else
         status = 0
         try:
@@ -118,7 +143,7 @@ def begin(stdin) -> HeadStart:
             quiet = os.open(os.devnull, os.O_RDWR)
             os.dup2(quiet, 0)
             os.dup2(quiet, 1)  # never a byte on the client's channel
-            payload = pickle.dumps(_analyse(workspace, options if isinstance(options, dict) else {}), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(_analyse(workspace, options), protocol=pickle.HIGHEST_PROTOCOL)
             view = memoryview(payload)
             while view:
                 view = view[os.write(write_end, view) :]
@@ -134,14 +159,17 @@ def _read_first(fd: int) -> tuple[bytes, dict | None]:
     """The bytes of the first message (and any that came with them) and the message, read without
     a buffer of Python's own: what follows stays for the server to read."""
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = os.read(fd, 65536)
+    while (end := _HEADERS_END.search(data)) is None:  # (a blank line ends the headers, as pygls reads them)
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # (a stdin that does not block: left to pygls)
+            return data, None
         if not chunk:
             return data, None
         data += chunk
         if len(data) > MAX_FIRST_MESSAGE:
             return data, None
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, rest = data[: end.start()], data[end.end() :]
     found = _LENGTH.search(head)
     if found is None:
         return data, None
@@ -149,7 +177,10 @@ def _read_first(fd: int) -> tuple[bytes, dict | None]:
     if length > MAX_FIRST_MESSAGE:
         return data, None
     while len(rest) < length:
-        chunk = os.read(fd, length - len(rest))
+        try:
+            chunk = os.read(fd, length - len(rest))
+        except OSError:
+            return data, None
         if not chunk:
             return data, None
         data += chunk
@@ -210,7 +241,12 @@ def _analyse(workspace: Path, init: dict):
             for v in analyse_project(project, editor=settings).violations:
                 by_path.setdefault(v.path, []).append(v)
             apps.append((root, by_path, list(project.ts_paths)))
-    return settings, apps, dict(disk.texts)  # and every text it read, to compare with open documents
+    return settings, apps, {path: digest(text) for path, text in disk.texts.items()}  # what it read, to compare with open documents
+
+
+def digest(text: str | None) -> bytes | None:
+    """What tells a text read by the second process from another: its SHA-1."""
+    return None if text is None else hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def is_pipe(stream) -> bool:

@@ -29,7 +29,7 @@ from .engine.documents import OpenDocument
 from .engine.project import CONFIG_NAME
 from .features import code_actions, diagnostics, navigation
 from .features.convert import from_lsp_range, path_of, to_diagnostic
-from .head_start import HeadStart, is_pipe, editor_settings
+from .head_start import HeadStart, digest, editor_settings, is_pipe
 from .session import EditorSession
 
 log = logging.getLogger("sst_lsp.server")
@@ -82,6 +82,18 @@ class PipeReader:
             return b""  # the end of the input: what pygls' loop takes as the client gone
 
 
+class LockedWriter(StdoutWriter):
+    """pygls' writer with a lock: the head start's thread publishes while the loop answers."""
+
+    def __init__(self, stdout):
+        super().__init__(stdout)
+        self._lock = threading.Lock()
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            super().write(data)
+
+
 class SstLanguageServer(LanguageServer):
     """The protocol around an ``EditorSession``: documents and file events in, diagnostics out."""
 
@@ -95,6 +107,7 @@ class SstLanguageServer(LanguageServer):
         self.published: dict[Path, tuple] = {}  # path -> (document version, report id) last pushed
         self._idle_collection: asyncio.TimerHandle | None = None
         self.head_start: HeadStart | None = None  # the workspace's first analysis, begun by a second process
+        self.head_start_running: HeadStart | None = None  # ... once the thread that waits for it runs
         self.delivery = threading.Lock()  # the head start's thread and the analyses publish one at a time
         self.delivered: set[Path] = set()  # apps an analysis of this server has delivered
         self.head_start_paths: dict[Path, set] = {}  # app -> files the head start published, until its first analysis
@@ -106,7 +119,7 @@ class SstLanguageServer(LanguageServer):
         if not is_pipe(stdin):
             return super().start_io(stdin, stdout)
         self._stop_event = threading.Event()
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        self.protocol.set_writer(LockedWriter(stdout or sys.stdout.buffer))
 
         async def serve() -> None:
             stream = asyncio.StreamReader(limit=1 << 20)
@@ -122,6 +135,9 @@ class SstLanguageServer(LanguageServer):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
+            for start in (self.head_start, self.head_start_running):
+                if start is not None and start.pid is not None:
+                    start.stop()  # the second process has nothing left to do
             self.shutdown()
 
     # -- analysis -------------------------------------------------------------------------------
@@ -222,14 +238,16 @@ class SstLanguageServer(LanguageServer):
         if self.pull:
             start.abandon()
             return
-        docs = {p: (d.text, d.version) for p, d in self.session.docs.items()}
+        docs = {p: (digest(d.text), d.version) for p, d in self.session.docs.items()}
         opened: dict = {}
         for path in docs:
             opened.setdefault(self.session.root_for(path), []).append(path)
+        roots = set(self.session.find_roots())  # the apps the scan will deliver (and nothing else)
         settings, generation = self.session.editor_settings, self.session.disk.generation
-        threading.Thread(target=self._publish_head_start, args=(start, settings, docs, opened, generation), name="sst-lsp head start", daemon=True).start()
+        self.head_start_running = start
+        threading.Thread(target=self._publish_head_start, args=(start, settings, docs, opened, roots, generation), name="sst-lsp head start", daemon=True).start()
 
-    def _publish_head_start(self, start: HeadStart, settings, docs: dict, opened: dict, generation: int) -> None:
+    def _publish_head_start(self, start: HeadStart, settings, docs: dict, opened: dict, roots: set, generation: int) -> None:
         found = start.collect()  # (the read lets the scan run; the rest is short)
         if found is None:
             return
@@ -240,11 +258,11 @@ class SstLanguageServer(LanguageServer):
         published = 0
         for root, by_path, sources in apps:
             mine = opened.get(root, [])
-            if not all(read.get(p) == docs[p][0] for p in mine):
-                continue  # an unsaved edit, a file it did not read: only the server's own analysis reads them
+            if root not in roots or not all(read.get(p) == docs[p][0] for p in mine):
+                continue  # an app the scan will not see; an unsaved edit, a file it did not read
             with self.delivery:
-                if root in self.delivered or self.session.disk.generation != generation:
-                    continue  # the scan came first, or a file changed meanwhile
+                if root in self.delivered or self.session.disk.generation != generation or self._stop_event is None or self._stop_event.is_set() or self.protocol._shutdown:
+                    continue  # the scan came first, a file changed meanwhile, or the server is stopping
                 if {p: d.version for p, d in list(self.session.docs.items())} != {p: v for p, (_, v) in docs.items()}:
                     break  # a document opened, closed or edited meanwhile: the scan reads it
                 shown = {*by_path, *sources, *mine}  # (the TypeScript files too, problems or not: the editor has them open)
@@ -294,6 +312,10 @@ class SstLanguageServer(LanguageServer):
                 self.analyse(root)
             except Exception:
                 log.exception("analysis of %s failed", root)
+                with self.delivery:  # what the head start published for it is taken back
+                    self.delivered.add(root)
+                    for path in self.head_start_paths.pop(root, ()):
+                        diagnostics.publish(self, path, [])
             if token is not None:
                 self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{i}/{len(roots)}: {os.path.relpath(root, workspace_root)}", percentage=int(100 * i / max(1, len(roots)))))
             await asyncio.sleep(0)  # let edits that arrived meanwhile through
