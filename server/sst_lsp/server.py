@@ -25,6 +25,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import __version__
 from .analysis import collector_paused
+from .engine import typescript
 from .engine.documents import OpenDocument
 from .engine.project import CONFIG_NAME
 from .features import code_actions, diagnostics, navigation
@@ -183,23 +184,26 @@ class SstLanguageServer(LanguageServer):
             self._idle_collection = None
 
     def when_idle(self) -> None:
-        """The user paused: drop what the analyses no longer ask for, then collect."""
+        """The user paused: drop what the analyses no longer ask for, then collect (and make what
+        the first edit of a kind would otherwise make, once)."""
         self.session.sweep()
         _collect()
+        try:
+            self.session.warm_up()
+        except Exception:
+            log.debug("warming up the session failed", exc_info=True)
 
     def warm_up(self) -> None:
         """The first message of a kind makes cattrs write and compile the code that reads it (~3 ms
-        for a didChange): done once the workspace is analysed, not at the user's first keystroke."""
+        for a didChange), the first edit inside a string compiles the queries of one line: done
+        before the first scan, not at the user's first keystroke."""
         whole, partial = {"text": ""}, {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": ""}
         params = {"textDocument": {"uri": "file:///", "version": 1}, "contentChanges": [partial, whole]}
         try:
             self.protocol.structure_message({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_DID_CHANGE, "params": params})
         except Exception:  # only a head start: the real message is read the same way
             log.debug("warming up the didChange reader failed", exc_info=True)
-        try:
-            self.session.warm_up()
-        except Exception:
-            log.debug("warming up the session failed", exc_info=True)
+        typescript.warm_up()
 
     # -- settings ----------------------------------------------------------------------------------
     def apply_editor_settings(self, raw) -> None:
@@ -267,12 +271,10 @@ class SstLanguageServer(LanguageServer):
                     break  # a document opened, closed or edited meanwhile: the scan reads it
                 shown = {*by_path, *sources, *mine}  # (the TypeScript files too, problems or not: the editor has them open)
                 for path in shown:
+                    # no document version: the server's own analysis of an open document sends it
                     violations = by_path.get(path, [])
-                    version = docs[path][1] if path in docs else None
-                    self.published[path] = (version, diagnostics.report_id(violations))
-                    self.text_document_publish_diagnostics(
-                        types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=[to_diagnostic(v) for v in violations], version=version)
-                    )
+                    self.published[path] = (None, diagnostics.report_id(violations))
+                    self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=path.as_uri(), diagnostics=[to_diagnostic(v) for v in violations]))
                     published += 1
                 self.head_start_paths[root] = shown
         log.info("head start: published %d file(s)", published)
@@ -339,8 +341,11 @@ def settle_memory() -> None:
     Before this, a full collection (triggered by an analysis that allocates a few hundred
     thousand objects) stopped the server for tenths of a second at random keystrokes. Raising
     the young-generation thresholds was tried and made it worse after pyproject.toml edits
-    (fewer but much larger collections)."""
-    gc.collect()
+    (fewer but much larger collections).
+
+    Nothing is collected here (a full collection of a 500-project workspace's models takes tens
+    of milliseconds, and a keystroke may already be waiting): the idle collection does it, once
+    the user pauses (``when_idle``)."""
     gc.freeze()
 
 
@@ -373,9 +378,9 @@ def build_server() -> SstLanguageServer:
         await ls.register_watchers()
         await asyncio.sleep(0)  # documents opened with the start-up are recorded first
         ls.use_head_start()
+        ls.warm_up()
         await ls.scan_workspace()
         settle_memory()
-        ls.warm_up()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: SstLanguageServer, params: types.DidChangeConfigurationParams):
