@@ -809,6 +809,48 @@ export default $config({
 """
 
 
+SHARED_SOURCE = """export default $config({
+  async run() {
+    const nightly = { handler: "n/api.handler", runtime: "python3.12" };
+    const wrapped = { ...nightly, memory: "512 MB" };
+    const fn = new sst.aws.Function("F", { handler: "f/api.handler", vpc: { subnets: ["s"] } });
+    new sst.aws.Cron("Nightly", { schedule: "rate(1 day)", function: wrapped });
+    new sst.aws.Cron("Other", { schedule: "rate(1 hour)", function: { handler: "o/api.handler" } });
+    new aws.lambda.Function("Raw", { runtime: "python3.12", handler: "raw.handler", code: new $util.asset.FileArchive("raw") });
+    workers.push(fn);
+  },
+});
+"""
+
+
+@pytest.mark.parametrize("old, new", [('"n/api.handler"', '"n/apix.handler"'), ('"python3.12" }', '"python3.13" }'), ('"f/api.handler"', '"f/x.handler"'), ('"o/api.handler"', '"o/y.handler"')])
+def test_a_name_whose_value_holds_the_string_is_read_again_wherever_it_is_read(old, new):
+    """A string held by a name (``nightly``, read through ``wrapped`` by the Cron two lines down):
+    the nodes that read it are read again, whatever their line, the others stand."""
+    from sst_lsp.engine.components import components
+
+    path = Path("/app/sst.config.ts")
+    first = analyse(path, SHARED_SOURCE)
+    for read in (components, raw_lambdas, vpc_subnets):
+        read(first)
+    assert SHARED_SOURCE.count(old) == 1
+    edited = SHARED_SOURCE.replace(old, new)
+    second = analyse(path, edited, previous=first)
+    assert second.edit_of is not None
+    fresh = analyse(path, edited)
+    for read in (components, raw_lambdas, vpc_subnets):
+        assert read(second) == read(fresh), read.__name__
+    # then a comment typed (every node after it moves by its bytes), then the string again
+    commented = edited.replace("  async run() {", "  async run() { // the app")
+    third = analyse(path, commented, previous=second)
+    for read in (components, raw_lambdas, vpc_subnets):
+        read(third)
+    again = commented.replace(new, old)
+    fourth = analyse(path, again, previous=third)
+    for read in (components, raw_lambdas, vpc_subnets):
+        assert read(fourth) == read(analyse(path, again)), read.__name__
+
+
 @pytest.mark.parametrize("old, new", [('"a/api.handler"', '"a/apix.handler"'), ('"b/api.handler"', '"b/api_v2.handler"'), ('"q/api.handler"', '"q/x.handler"'), ('"c/api.handler"', '"c/api2.handler"')])
 def test_what_is_read_node_by_node_after_a_handler_edit_is_what_a_fresh_reading_finds(old, new):
     """After typing in a handler string, components, raw Lambdas and vpc subnets are the earlier

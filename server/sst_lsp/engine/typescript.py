@@ -159,8 +159,8 @@ class TsFile:
     # what was extracted, as an identity: shared by the analyses of texts that differ only inside
     # a comment (see ``analyse``), so that what was computed from one stands for the other
     content: object = field(default_factory=object, repr=False, compare=False)
-    # (row, its bytes' start and end, the earlier text's ``nodewise`` facts): this text is the
-    # earlier one with one line edited inside a string literal (see ``_string_edit``)
+    # this text is the earlier one with one line edited inside a string literal (``_string_edit``):
+    # an ``_EditedLine``
     edit_of: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -175,22 +175,44 @@ class TsFile:
 
     def nodewise(self, key: str, node_type: str, compute_one) -> list:
         """``compute_one(node)`` (a list) for each node of ``node_type``, in document order, once per
-        text. After an edit of one line inside a string literal, the earlier text's results for
-        the nodes off that line stand (their positions did not move): only the nodes over it are
-        read, found by a query of its bytes, not of the whole tree."""
+        text. After an edit of one line inside a string literal, the earlier text's results stand
+        for the nodes off that line (their positions did not move) that read no name whose value
+        holds the edited string: only the others are read again, the nodes over the line found by
+        a query of its bytes, not of the whole tree."""
+        ex = self.extractor
+
+        def one(node) -> tuple:
+            outer, ex._reads = ex._reads, set()  # (the names it looks up)
+            try:
+                found = compute_one(node)
+            finally:
+                reads, ex._reads = ex._reads, outer
+            return (ex.index.range_of_node(node), found, (node.start_byte, node.end_byte), frozenset(reads))
 
         def compute() -> list:
-            ex, hint = self.extractor, self.edit_of
-            earlier = hint[3].get(("nodewise", key)) if hint is not None else None
+            hint = self.edit_of
+            earlier = hint.derived.get(("nodewise", key)) if hint is not None else None
             if earlier is None:
-                return [(ex.index.range_of_node(n), compute_one(n)) for n in find(ex.tree, ex.tree.root_node, node_type)]
-            row, start, end, _ = hint
+                return [one(n) for n in find(ex.tree, ex.tree.root_node, node_type)]
+            row = hint.row
             over = lambda r: r.start.line <= row <= r.end.line  # noqa: E731
-            again = [(r, compute_one(n)) for n in find_in_bytes(ex.tree, max(0, start - 1), end + 1, node_type) if over(r := ex.index.range_of_node(n))]
-            kept = [e for e in earlier if not over(e[0])]
+            again = [one(n) for n in find_in_bytes(ex.tree, max(0, hint.start - 1), hint.end + 1, node_type) if over(ex.index.range_of_node(n))]
+            kept = []
+            for entry in earlier:
+                if over(entry[0]):
+                    continue
+                if not entry[3] & hint.changed:
+                    kept.append(entry if entry[2][1] <= hint.edit_start else (entry[0], entry[1], (entry[2][0] + hint.delta, entry[2][1] + hint.delta), entry[3]))
+                    continue
+                # it read a name whose value holds the string: read again, its node found in the new tree
+                span = entry[2] if entry[2][1] <= hint.edit_start else (entry[2][0] + hint.delta, entry[2][1] + hint.delta)
+                node = of_type(ex.tree.root_node.descendant_for_byte_range(*span), node_type, span, lambda n: (n.start_byte, n.end_byte))
+                if node is None:
+                    return [one(n) for n in find(ex.tree, ex.tree.root_node, node_type)]
+                again.append(one(node))
             return sorted(kept + again, key=lambda e: (e[0].start, -e[0].end.line, -e[0].end.character))  # document order
 
-        return [x for _, found in self.derive(("nodewise", key), compute) for x in found]
+        return [x for entry in self.derive(("nodewise", key), compute) for x in entry[1]]
 
 
 DEFINING = ("call_expression", "new_expression", "object")  # the nodes pass 2 reads, in document order
@@ -1056,7 +1078,7 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
                 if ex is not None:
                     out = ex.out
                     out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
-                    out._derived.update(_nodewise_of(previous))  # no node moved: what was read node by node stands
+                    out._derived.update(_nodewise_of(previous, edit))  # no node moved: what was read node by node stands
                     return out
             else:
                 quick = _string_edit(path, previous, text, tree, edit)
@@ -1089,8 +1111,15 @@ class _Edit(NamedTuple):
         return not any(c in self.old[self.start:self.old_end] or c in self.new[self.start:self.new_end] for c in (b"\n", b"\r"))
 
 
-def _nodewise_of(tf: TsFile) -> dict:
-    return {k: v for k, v in tf._derived.items() if isinstance(k, tuple) and k[0] == "nodewise"}
+def _nodewise_of(tf: TsFile, edit: _Edit | None = None) -> dict:
+    """What ``tf`` read node by node; with ``edit`` (inside a comment: no node's position moved),
+    each node's bytes as they are after it."""
+    found = {k: v for k, v in tf._derived.items() if isinstance(k, tuple) and k[0] == "nodewise"}
+    if edit is None or not edit.delta:
+        return found
+    at, delta = edit.start, edit.delta
+    moved = lambda b: b + delta if b > at else b  # noqa: E731
+    return {k: [(r, f, (moved(s), moved(e)), reads) for r, f, (s, e), reads in v] for k, v in found.items()}
 
 
 def _rebased(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> "Extractor | None":
@@ -1192,9 +1221,21 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
         functions[i] = fd
     ex.out.functions = functions
     ex.out.function_transforms = list(previous.function_transforms)
-    if not changed:  # (a component elsewhere may read a name whose value holds the string)
-        ex.out.edit_of = (row, line_start, line_end, _nodewise_of(previous))
+    ex.out.edit_of = _EditedLine(row, line_start, line_end, _nodewise_of(previous), frozenset(changed), p, edit.delta)
     return ex.out
+
+
+class _EditedLine(NamedTuple):
+    """How a text came from an earlier one by an edit inside a string literal (``_string_edit``),
+    for what is read node by node (``TsFile.nodewise``)."""
+
+    row: int
+    start: int  # the line's bytes in the new text
+    end: int
+    derived: dict  # the earlier text's ``nodewise`` facts
+    changed: frozenset  # names whose value holds the string
+    edit_start: int  # where the edit began (bytes; what lies after it moved by ``delta``)
+    delta: int
 
 
 def _string_around(tree, start: int, end: int):
