@@ -510,6 +510,11 @@ class Project:
     _inside = _disk("_inside")
 
     def _resolve_import(self, base: Path, spec: str) -> Path | None:
+        """The TypeScript file a relative import of ``base`` loads (kept with the disk model: every
+        analysis follows the same imports)."""
+        return self.derive(("import", base, spec), lambda: self._find_import(base, spec), reexec=True)
+
+    def _find_import(self, base: Path, spec: str) -> Path | None:
         target = Path(os.path.normpath(base.parent / spec))
         stem = str(target)
         if stem.endswith(".js"):
