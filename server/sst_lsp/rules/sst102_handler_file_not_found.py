@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import repeat
+from operator import add
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -40,7 +41,7 @@ from .registry import rule
 
 
 def closest_file(project, file_part: str) -> str | None:
-    options, lowered, split, counts = _prepared(project.python_file_index)
+    options, lowered, split, columns = _prepared(project.python_file_index)
     if file_part.lower() in lowered:
         return lowered[file_part.lower()]
     # a missing or extra path segment (typically src/)
@@ -50,7 +51,7 @@ def closest_file(project, file_part: str) -> str | None:
             return o
         if len(parts) + 1 == len(tail) and _drop_one(tail, parts):
             return o
-    return _closest(file_part, options, 0.8, counts)
+    return _closest(file_part, options, 0.8, columns)
 
 
 _prepared_for: list = [None, None]  # [the file index, what ``_prepared`` made of it]
@@ -65,37 +66,39 @@ def prepare(index: list[str]) -> None:
 
 
 def _prepared(index: list[str]) -> tuple:
-    """(paths without .py, lower-cased -> path, each path's segments, each path's characters
-    counted) for one file index, made once (the index is kept while the app's files are the same:
-    every keystroke asks again)."""
+    """(paths without .py, lower-cased -> path, each path's segments, ``_columns`` of the paths)
+    for one file index, made once (the index is kept while the app's files are the same: every
+    keystroke asks again)."""
     if _prepared_for[0] is not index:
         options = [p[:-3] for p in index]
-        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options], [Counter(o) for o in options])]
+        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options], _columns(options))]
     return _prepared_for[1]
 
 
-def _closest(word: str, options: list[str], cutoff: float, counts: list | None = None) -> str | None:
+def _columns(options: list[str]) -> tuple[dict, list[int]]:
+    """({character: how many times each option holds it, in the options' order}, their lengths)."""
+    counts = [Counter(x) for x in options]
+    alphabet = set().union(*counts) if counts else set()
+    return {c: [have.get(c, 0) for have in counts] for c in alphabet}, [len(x) for x in options]
+
+
+def _closest(word: str, options: list[str], cutoff: float, columns: tuple | None = None) -> str | None:
     """``difflib.get_close_matches(word, options, n=1, cutoff=cutoff)``, the same answer found with
     fewer full comparisons: ``quick_ratio`` bounds ``ratio`` from above, so the candidates are
     compared best bound first, and no longer once the bound falls below the best ratio found.
-    The bounds are difflib's own formulas (the lengths, then the characters both hold), computed
-    from each option's characters counted once (``counts``)."""
+    The bound is difflib's own formula (twice the characters both hold, over both lengths),
+    computed for every option at once, a character at a time, from ``_columns`` made once."""
     import difflib  # lazily: start-up does not need it
 
-    if counts is None:
-        counts = [Counter(x) for x in options]
-    wanted = Counter(word)
-    chars, need = list(wanted), list(wanted.values())
+    by_char, lengths = columns if columns is not None else _columns(options)
     lb = len(word)
-    bounded = []
-    for x, have in zip(options, counts):
-        length = len(x) + lb
-        if length and 2.0 * min(len(x), lb) / length < cutoff:
-            continue  # real_quick_ratio
-        bound = 2.0 * sum(map(min, need, map(have.get, chars, repeat(0)))) / length if length else 1.0  # quick_ratio
-        if bound >= cutoff:
-            bounded.append((bound, x))
-    bounded.sort(reverse=True)
+    both = [0] * len(options)  # characters each option holds in common with the word
+    for c, need in Counter(word).items():
+        have = by_char.get(c)
+        if have is not None:
+            both = list(map(add, both, map(min, have, repeat(need))))
+    bounds = ((2.0 * s / (n + lb) if n + lb else 1.0, x) for s, n, x in zip(both, lengths, options))  # (difflib's arithmetic)
+    bounded = sorted((b for b in bounds if b[0] >= cutoff), reverse=True)
     s = difflib.SequenceMatcher()
     s.set_seq2(word)
     best = None
