@@ -749,6 +749,11 @@ class Project:
         """Functions SST builds (or should build) with its Python builder."""
         return self._python_table()[0]
 
+    @property
+    def handler_projects(self) -> frozenset:
+        """The pyproject.toml of every Python function's project, once per analysis."""
+        return self.once("handler-projects", lambda: frozenset(pf.project_path for pf in self.python_functions if pf.project_path is not None))
+
     def python_by_function(self, record: bool = True) -> dict:
         """id of a ``FunctionDef`` -> its Python functions (``record=False``: without depending on
         every function's, for a caller that depends on one function's decision by ``python_deps``)."""

@@ -358,7 +358,7 @@ def _kept_groups(project: Project, code: str, name: str, groups: list, compute) 
 def parts(project: Project, code: str, keys: list, compute_for) -> list:
     """``part`` for many keys (``compute_for(i)`` computes ``keys[i]``'s part), asked for as one
     group: an edit costs the parts whose key is new or whose inputs changed."""
-    return project.disk.memo.fetch_all(("parts-of", code), [("part", code, k) for k in keys], compute_for, GONE)
+    return project.disk.memo.fetch_all(("parts-of", code), keys, compute_for, GONE, prefix=("part", code))
 
 
 def _group_part(project: Project, facts: tuple, compute):

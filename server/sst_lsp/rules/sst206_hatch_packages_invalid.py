@@ -82,21 +82,28 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
 
 @rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info", scope="functions")
 def check(project):
-    handler_projects = {pf.project_path for pf in project.python_functions if pf.project_path is not None}
+    handler_projects, era = project.handler_projects, project.era
+    # the same list while the projects, the handlers' projects and the era stand (a keystroke in a
+    # handler's path): its parts are then answered without a look at each
+    keys = project.derive(("SST206 keys", handler_projects, era), lambda: _keys(project.toml_paths, handler_projects, era), reexec=True, transient=True)
+    for found in parts(project, "SST206", keys, lambda i: lambda key=keys[i]: list(_findings(project, *key))):
+        yield from found
+
+
+def _keys(toml_paths: list, handler_projects: frozenset, era) -> list:
     keys = []
-    for path in project.toml_paths:
+    for path in toml_paths:
         if path.name != "pyproject.toml":
             continue
         # Which deploys build this project's wheel (see "Why is this bad?")
         if path in handler_projects:
-            if project.era == Era.C:
+            if era == Era.C:
                 continue  # copied as source files
             severity = Severity.INFO
         else:
-            severity = Severity.INFO if project.era in (Era.A, Era.B) else None
+            severity = Severity.INFO if era in (Era.A, Era.B) else None
         keys.append((path, severity))
-    for found in parts(project, "SST206", keys, lambda i: lambda key=keys[i]: list(_findings(project, *key))):
-        yield from found
+    return keys
 
 
 def _findings(project, path, severity):

@@ -89,7 +89,7 @@ def _some_lock_is_broken(project) -> bool:
     broken, covered = project.derive(("SST215 locks",), lambda: _workspace_locks(project))
     if broken:
         return True
-    outside = {pf.project_path for pf in project.python_functions if pf.project_path is not None} - covered
+    outside = project.handler_projects - covered
     return any(_lock_is_broken(project, path.parent / "uv.lock") for path in outside)
 
 
