@@ -231,6 +231,19 @@ def test_a_function_that_stops_being_python_after_a_member_edit_loses_its_findin
         assert any(v[1] == "SST104" and "billing_service" in v[-1] for v in incremental) == (new == '"billing"')
 
 
+def _member_of(docs: Texts, runs: list):
+    """A group member's computation: ``name`` (its first letter names the document it reads)."""
+
+    def member(name):
+        def compute():
+            runs.append(name)
+            return docs.read({"a": A, "b": B}[name[0]]) + name
+
+        return compute
+
+    return member
+
+
 def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
     """``fetch_all``: many values asked for as one. The next call computes only the keys new at
     their place and those whose documents changed; the caller depends on the group, and is
@@ -238,13 +251,7 @@ def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
     memo = Memo()
     docs = Texts(memo, a="1", b="2")
     runs: list = []
-    paths = {"a": A, "b": B}
-
-    def member(name):
-        def compute():
-            runs.append(name)
-            return docs.read(paths[name[0]]) + name  # "a1" reads a.toml, "b1" reads b.toml …
-        return compute
+    member = _member_of(docs, runs)  # "a1" reads a.toml, "b1" reads b.toml …
 
     def total(names):
         return counted(memo, ("total", tuple(names)), lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i]))), runs)
@@ -274,13 +281,7 @@ def test_a_group_under_a_prefix_keeps_its_values_under_it_and_follows_a_key_held
     memo = Memo()
     docs = Texts(memo, a="1", b="2")
     runs: list = []
-    paths = {"a": A, "b": B}
-
-    def member(name):
-        def compute():
-            runs.append(name)
-            return docs.read(paths[name]) + name
-        return compute
+    member = _member_of(docs, runs)
 
     def group(names):
         return memo.fetch_all(("group",), names, lambda i: member(names[i]), prefix=("rule", "X"))
