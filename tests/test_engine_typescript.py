@@ -851,6 +851,38 @@ def test_a_name_whose_value_holds_the_string_is_read_again_wherever_it_is_read(o
         assert read(fourth) == read(analyse(path, again)), read.__name__
 
 
+def _every_reading(tf) -> tuple:
+    from sst_lsp.engine.components import components
+
+    fds = [(f.kind, f.handler, f.runtime, f.handler_range, f.runtime_range, f.object_range, {k: (p.key_range, p.value_range) for k, p in f.pairs.items()}, f.unresolved, f.pending) for f in tf.functions]
+    return fds, components(tf), raw_lambdas(tf), vpc_subnets(tf)
+
+
+@pytest.mark.parametrize(
+    "before, old, new",
+    [
+        # a comment where error recovery reads the rest differently once it is there
+        ('new sst.aws.Function("I", {\nconst fn = new sst.aws.Function("G", { handler: h, runtime: "python3.11" });\nconst cfg = { job: { handler: "src/j.handler" } };\n',
+         'runtime: "python3.11" });\n', 'runtime: "python3.11" }); //\n'),
+        # names after the edit on its line move: what read them elsewhere moves with them
+        ('const name = "Nightly"; const b = { cluster, publicIp: true };\nnew sst.aws.Task(name, b);\n', "Nightly", "Nightly2"),
+        ('new sst.aws.Function("F", { handler: "src/f.handler" }); const d = { runtime: "python3.12" };\nnew sst.aws.Function("G", { handler: "src/g.handler", ...d });\n',
+         "src/f.handler", "src/ff.handler"),
+        # a handler string read through a name by a route, a Cron, a subscriber
+        ('const api = new sst.aws.ApiGatewayV2("Api");\nconst h = "src/a.handler";\napi.route("GET /", h);\n', "src/a.handler", "src/ab.handler"),
+        ('const h = "src/a.handler";\nnew sst.aws.Cron("C", { schedule: "rate(1 day)", function: h });\n', "src/a.handler", "src/ab.handler"),
+        ('const q = new sst.aws.Queue("Q");\nconst h = "src/a.handler";\nq.subscribe(h);\n', "src/a.handler", "src/ab.handler"),
+    ],
+)
+def test_an_edit_that_moves_or_changes_what_a_name_holds_reads_as_a_fresh_reading(before, old, new):
+    path = Path("/app/sst.config.ts")
+    first = analyse(path, before)
+    _every_reading(first)
+    assert before.count(old) == 1
+    edited = before.replace(old, new)
+    assert _every_reading(analyse(path, edited, previous=first)) == _every_reading(analyse(path, edited))
+
+
 @pytest.mark.parametrize("old, new", [('"a/api.handler"', '"a/apix.handler"'), ('"b/api.handler"', '"b/api_v2.handler"'), ('"q/api.handler"', '"q/x.handler"'), ('"c/api.handler"', '"c/api2.handler"')])
 def test_what_is_read_node_by_node_after_a_handler_edit_is_what_a_fresh_reading_finds(old, new):
     """After typing in a handler string, components, raw Lambdas and vpc subnets are the earlier

@@ -224,3 +224,25 @@ def test_rule_results_are_kept_for_functions_whose_facts_did_not_change(tmp_path
     ran, _ = edit('health.handler"', 'healt.handler"')
     assert ran["SST102"] == [["functions/src/functions/healt.handler"]]  # that function only
     assert len(ran["SST213"]) == 1
+
+
+def test_a_module_opened_before_it_is_saved_is_followed_by_the_imports_that_name_it(tmp_path):
+    """An import's target is kept with the disk model, which stays while only TypeScript documents
+    open and close: a new buffer the config imports, not yet on disk, is followed all the same."""
+    app = copy_app(FIXTURES / "official" / "aws-python", tmp_path / "app")
+    config = app / CONFIG_NAME
+    config.write_text('import "./lib/extra";\n' + config.read_text())
+    session = EditorSession(workspace_root=app)
+    docs: dict = {}
+
+    def open_document(path: Path, text: str) -> None:
+        doc = docs[path] = session.docs[path] = OpenDocument(path, text, 1)
+        doc.parse_full()
+
+    open_document(config, config.read_text())
+    session.analyse(app)
+    extra = app / "lib" / "extra.ts"  # an editor's new buffer
+    open_document(extra, 'new sst.aws.Function("X", { handler: "functions/src/functions/nope.handler", runtime: "python3.12" });\n')
+    incremental = _key(session.analyse(app).current)
+    assert incremental == _fresh(app, docs)
+    assert any("extra.ts" in str(entry[0]) and "SST102" in entry for entry in incremental)

@@ -510,20 +510,11 @@ class Project:
     _inside = _disk("_inside")
 
     def _resolve_import(self, base: Path, spec: str) -> Path | None:
-        """The TypeScript file a relative import of ``base`` loads (kept with the disk model: every
-        analysis follows the same imports)."""
-        return self.derive(("import", base, spec), lambda: self._find_import(base, spec), reexec=True)
-
-    def _find_import(self, base: Path, spec: str) -> Path | None:
-        target = Path(os.path.normpath(base.parent / spec))
-        stem = str(target)
-        if stem.endswith(".js"):
-            stem = stem[:-3]
-        candidates = [Path(stem + ext) for ext in TS_EXTENSIONS] + [Path(stem)] + [Path(stem) / ("index" + ext) for ext in TS_EXTENSIONS]
-        for c in candidates:
-            if c.suffix in TS_EXTENSIONS and self.fs.is_file(c) and self._inside(c):
-                return c
-        return None
+        """The TypeScript file a relative import of ``base`` loads (kept with the disk model while
+        the same TypeScript documents are open: an open document counts as a file)."""
+        fs, disk = self.fs, self.disk
+        opened = frozenset(p for p in fs.overlays if p.name.endswith(TS_EXTENSIONS))
+        return self.derive(("import", base, spec, opened), lambda: _find_import(fs, disk, base, spec), reexec=True, transient=True)
 
     def infra_files(self) -> list[Path]:
         """sst.config.ts and infra/**/*.ts: where the TypeScript SST evaluates starts."""
@@ -860,6 +851,18 @@ def _admitted_minors(requires_python: str, candidates: tuple) -> tuple:
         if any(Version(f"{minor}.{patch}") in spec for patch in (0, 1, 5, 10, 20, 50)):
             out.append(minor)
     return tuple(out)
+
+
+def _find_import(fs: FileSystem, disk: "DiskModel", base: Path, spec: str) -> Path | None:
+    target = Path(os.path.normpath(base.parent / spec))
+    stem = str(target)
+    if stem.endswith(".js"):
+        stem = stem[:-3]
+    candidates = [Path(stem + ext) for ext in TS_EXTENSIONS] + [Path(stem)] + [Path(stem) / ("index" + ext) for ext in TS_EXTENSIONS]
+    for c in candidates:
+        if c.suffix in TS_EXTENSIONS and fs.is_file(c) and disk._inside(c):
+            return c
+    return None
 
 
 def find_project_roots(path: Path, fs: FileSystem) -> list[Path]:

@@ -259,6 +259,7 @@ class Extractor:
         self.import_names: dict[str, tuple[str, str]] = {}  # local name -> (module specifier, export or "*")
         self.exports: dict[str, tuple] = {}  # export name -> ("local", name) | ("node", node) | ("ref", spec, name)
         self.star_exports: list[str] = []  # `export * from "./x"`
+        self.indirect: set[int] = set()  # ids of the functions whose handler string came through a name
         self._uses: dict[str, list] | None = None  # name -> identifier nodes that read it (see ``uses``)
         self.aws_aliases = {"aws"}
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
@@ -1014,18 +1015,20 @@ class Extractor:
         return (after_range.end, ", {}"), indent
 
     def _string_def(self, node, lit: StringLit, kind: str, transforms: list) -> None:
-        rng = lit.range if unwrap(node) is not None and unwrap(node).type in ("string", "template_string") else self.index.range_of_node(node)
-        self.out.functions.append(
-            FunctionDef(
-                file=self.path,
-                kind=kind,
-                handler=lit.value,
-                handler_range=rng,
-                handler_lit=lit,
-                transforms=list(transforms),
-                indent=line_indent(self.index, rng.start.line),
-            )
+        direct = unwrap(node) is not None and unwrap(node).type in ("string", "template_string")
+        rng = lit.range if direct else self.index.range_of_node(node)
+        fd = FunctionDef(
+            file=self.path,
+            kind=kind,
+            handler=lit.value,
+            handler_range=rng,
+            handler_lit=lit,
+            transforms=list(transforms),
+            indent=line_indent(self.index, rng.start.line),
         )
+        if not direct:
+            self.indirect.add(id(fd))  # (read through a name: see ``_string_edit``)
+        self.out.functions.append(fd)
 
 
 def copy_function(fd: FunctionDef) -> FunctionDef:
@@ -1073,11 +1076,12 @@ def analyse(path: Path, text: str, tree=None, previous: TsFile | None = None) ->
     if previous is not None and previous.extractor is not None and previous.tree is not None and previous.extractor.text is previous.text:
         edit = _Edit.between(previous.extractor.src, text.encode("utf-8"))
         if edit.one_line and tree.root_node.has_error == previous.tree.root_node.has_error:
-            if _inside_one_comment(previous, edit, tree) or _comment_added(edit, tree):
+            if _inside_one_comment(previous, edit, tree) or (not tree.root_node.has_error and _comment_added(edit, tree)):
                 ex = _rebased(path, previous, text, tree, edit)
                 if ex is not None:
                     out = ex.out
                     out.functions, out.function_transforms, out.has_errors, out.content = previous.functions, previous.function_transforms, previous.has_errors, previous.content
+                    ex.indirect = previous.extractor.indirect
                     out._derived.update(_nodewise_of(previous, edit))  # no node moved: what was read node by node stands
                     return out
             else:
@@ -1196,13 +1200,18 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
     redo = [i for i, fd in enumerate(previous.functions) if fd.file == path and spans_row(fd.object_range or fd.handler_range)]
     if any(spans_row(t.range) for t in previous.function_transforms) or any(spans_row(t.range) for ts in ex_before.route_transforms.values() for t in ts):
         return None
-    # names whose value holds the string: another function that read one is read again (in full)
-    holds = lambda node: node.start_byte <= p and node.end_byte >= old_end  # noqa: E731
-    changed = {n for n, v in ex_before.consts.items() if holds(v)} | {n for n, (b, _) in ex_before.members.items() if not isinstance(b, (Ref, NameRef)) and holds(b)}
+    # names whose value holds the string, or lies on the edited line after it (its columns move):
+    # another function that read one is read again (in full)
+    old_line_end = edit.old.find(b"\n", old_end)
+    old_line_end = len(edit.old) if old_line_end < 0 else old_line_end
+    moved = lambda node: node.end_byte > p and node.start_byte < old_line_end or node.start_byte <= p and node.end_byte >= old_end  # noqa: E731
+    changed = {n for n, v in ex_before.consts.items() if moved(v)} | {n for n, (b, _) in ex_before.members.items() if not isinstance(b, (Ref, NameRef)) and moved(b)}
     if changed:
         redone = {id(previous.functions[i]) for i in redo}
         if changed & set(ex_before.route_transforms) or any(id(fd) not in redone and any(n in changed for n, _ in reads) for reads, fd in ex_before.memo.values()):
             return None
+        if any(id(fd) in ex_before.indirect and id(fd) not in redone for fd in previous.functions):
+            return None  # a handler string read through a name (``api.route("GET /", h)``): which name is not kept
     ex = _rebased(path, previous, text, tree, edit)
     if ex is None:
         return None
@@ -1219,6 +1228,8 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
     functions = list(previous.functions)
     for i, fd in zip(redo, again):
         functions[i] = fd
+    gone = {id(previous.functions[i]) for i in redo}
+    ex.indirect |= {i for i in ex_before.indirect if i not in gone}
     ex.out.functions = functions
     ex.out.function_transforms = list(previous.function_transforms)
     ex.out.edit_of = _EditedLine(row, line_start, line_end, _nodewise_of(previous), frozenset(changed), p, edit.delta)
