@@ -899,3 +899,20 @@ def test_what_is_read_node_by_node_after_a_handler_edit_is_what_a_fresh_reading_
     fresh = analyse(path, edited)
     for read in (components, raw_lambdas, vpc_subnets):
         assert read(second) == read(fresh), read.__name__
+
+
+def test_a_route_that_reads_another_name_does_not_stop_the_quick_reading():
+    """A handler string read through a name (``api.route("GET /", h)``) records that name: an edit
+    of a string another name holds still reads only its line; an edit of ``h`` reads all."""
+    source = (
+        'const api = new sst.aws.ApiGatewayV2("Api");\nconst h = "src/a.handler";\napi.route("GET /", h);\n'
+        'const fn = new sst.aws.Function("F", { handler: "src/f.handler" });\nworkers.push(fn);\n'
+    )
+    path = Path("/app/sst.config.ts")
+    first = analyse(path, source)
+    _every_reading(first)
+    for old, new, quick in (("src/f.handler", "src/ff.handler", True), ("src/a.handler", "src/ab.handler", False)):
+        edited = source.replace(old, new)
+        second = analyse(path, edited, previous=first)
+        assert (second.edit_of is not None) == quick, old
+        assert _every_reading(second) == _every_reading(analyse(path, edited))

@@ -259,7 +259,7 @@ class Extractor:
         self.import_names: dict[str, tuple[str, str]] = {}  # local name -> (module specifier, export or "*")
         self.exports: dict[str, tuple] = {}  # export name -> ("local", name) | ("node", node) | ("ref", spec, name)
         self.star_exports: list[str] = []  # `export * from "./x"`
-        self.indirect: set[int] = set()  # ids of the functions whose handler string came through a name
+        self.indirect: dict[int, frozenset] = {}  # id of a function whose handler string came through names -> those names
         self._uses: dict[str, list] | None = None  # name -> identifier nodes that read it (see ``uses``)
         self.aws_aliases = {"aws"}
         self.route_transforms: dict[str, list[RuntimeTransform]] = {}
@@ -604,13 +604,13 @@ class Extractor:
         owner = node_text(obj, self.src) if obj is not None else ""
         transforms = self.route_transforms.get(owner, [])
         for arg in args.named_children:
-            value = self.lookup(arg)
+            value, reads = self._lookup_reading(arg)
             if isinstance(value, Ref):
                 self._ref_def(arg, value, method, transforms)
                 continue
             lit = string_lit(value, self.src, self.index)
             if lit is not None and HANDLER_SHAPE.match(lit.value):
-                self._string_def(arg, lit, method, transforms)
+                self._string_def(arg, lit, method, transforms, reads)
             elif value is not None and value.type == "object" and transforms:
                 # the object is extracted by _object; remember the owner's transforms for it
                 self._object(value, kind=method, transforms=transforms)
@@ -867,14 +867,14 @@ class Extractor:
                 handler_pair = child
         for child, key in string_keys:
             value = child.child_by_field_name("value")
-            looked = self.lookup(value)
+            looked, reads = self._lookup_reading(value)
             if isinstance(looked, Ref):
                 if self.context(obj) == "component":
                     self._ref_def(value, looked, f"{key}", self._enclosing_transforms(obj))
                 continue
             lit = string_lit(looked, self.src, self.index)
             if lit is not None and HANDLER_SHAPE.match(lit.value) and self.context(obj) == "component":
-                self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj))
+                self._string_def(value, lit, f"{key}", self._enclosing_transforms(obj), reads)
         if handler_pair is None:
             return
         value_node = handler_pair if handler_pair.type == "shorthand_property_identifier" else handler_pair.child_by_field_name("value")
@@ -1014,7 +1014,18 @@ class Extractor:
             return (pos, " {},"), indent
         return (after_range.end, ", {}"), indent
 
-    def _string_def(self, node, lit: StringLit, kind: str, transforms: list) -> None:
+    def _lookup_reading(self, node) -> tuple:
+        """``lookup(node)`` and the names it read (also recorded for whoever records reads now)."""
+        outer, self._reads = self._reads, set()
+        try:
+            value = self.lookup(node)
+        finally:
+            reads, self._reads = self._reads, outer
+        if outer is not None:
+            outer |= reads
+        return value, frozenset(reads)
+
+    def _string_def(self, node, lit: StringLit, kind: str, transforms: list, reads: frozenset = frozenset()) -> None:
         direct = unwrap(node) is not None and unwrap(node).type in ("string", "template_string")
         rng = lit.range if direct else self.index.range_of_node(node)
         fd = FunctionDef(
@@ -1027,7 +1038,7 @@ class Extractor:
             indent=line_indent(self.index, rng.start.line),
         )
         if not direct:
-            self.indirect.add(id(fd))  # (read through a name: see ``_string_edit``)
+            self.indirect[id(fd)] = reads  # (read through names: see ``_string_edit``)
         self.out.functions.append(fd)
 
 
@@ -1210,8 +1221,8 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
         redone = {id(previous.functions[i]) for i in redo}
         if changed & set(ex_before.route_transforms) or any(id(fd) not in redone and any(n in changed for n, _ in reads) for reads, fd in ex_before.memo.values()):
             return None
-        if any(id(fd) in ex_before.indirect and id(fd) not in redone for fd in previous.functions):
-            return None  # a handler string read through a name (``api.route("GET /", h)``): which name is not kept
+        if any(id(fd) not in redone and ex_before.indirect.get(id(fd), frozenset()) & changed for fd in previous.functions):
+            return None  # a handler string read through such a name (``api.route("GET /", h)``)
     ex = _rebased(path, previous, text, tree, edit)
     if ex is None:
         return None
@@ -1229,7 +1240,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
     for i, fd in zip(redo, again):
         functions[i] = fd
     gone = {id(previous.functions[i]) for i in redo}
-    ex.indirect |= {i for i in ex_before.indirect if i not in gone}
+    ex.indirect.update((i, names) for i, names in ex_before.indirect.items() if i not in gone)
     ex.out.functions = functions
     ex.out.function_transforms = list(previous.function_transforms)
     ex.out.edit_of = _EditedLine(row, line_start, line_end, _nodewise_of(previous), frozenset(changed), p, edit.delta)
