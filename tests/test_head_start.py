@@ -7,24 +7,19 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import select
 import shutil
 import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from helpers import FIXTURES
+from raw_client import RawClient
 from sst_lsp import head_start
 from sst_lsp.engine.model import Safety
 from sst_lsp.fixer import choose
 from sst_lsp.session import EditorSession
 
-SERVER = Path(__file__).resolve().parent.parent / "server"
 CASES = sorted(p for p in FIXTURES.glob("SST*/*") if p.is_dir())
 
 
@@ -56,89 +51,6 @@ def _workspace(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "SST202" / "not-member", ws / "app")
     shutil.copytree(FIXTURES / "SST203" / "no-build-system", ws / "other")
     return ws
-
-
-class RawClient:
-    """The server over pipes, as an editor starts it; requests from the server are answered."""
-
-    def __init__(self, env: dict, configuration=None):
-        env = dict(os.environ, **env, PYTHONPATH=os.pathsep.join(filter(None, (str(SERVER), os.environ.get("PYTHONPATH")))))
-        self.proc = subprocess.Popen([sys.executable, "-m", "sst_lsp", "--log-level", "INFO", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.log: list[str] = []  # the server's log, read as it comes (a full pipe would stop it)
-        self.logged = threading.Condition()
-        self.drain = threading.Thread(target=self._drain, daemon=True)
-        self.drain.start()
-        self.configuration = configuration
-        self.published: list[tuple[str, list[str]]] = []
-        self.buffer = b""
-        self.seen: list[dict] = []
-
-    def _drain(self) -> None:
-        for line in self.proc.stderr:
-            with self.logged:
-                self.log.append(line.decode(errors="replace"))
-                self.logged.notify_all()
-
-    def wait_log(self, text: str, timeout: float = 60) -> None:
-        with self.logged:
-            assert self.logged.wait_for(lambda: any(text in line for line in self.log), timeout), "".join(self.log)
-
-    def send(self, *payloads: dict) -> None:
-        """One write for all: messages that arrive together, as an editor's first ones do."""
-        data = b""
-        for payload in payloads:
-            body = json.dumps({"jsonrpc": "2.0", **payload}).encode()
-            data += b"Content-Length: %d\r\n\r\n" % len(body) + body
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def _message(self, deadline: float) -> dict:
-        fd = self.proc.stdout.fileno()
-        while True:
-            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
-            if sep:
-                length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1])
-                if len(rest) >= length:
-                    self.buffer = rest[length:]
-                    return json.loads(rest[:length])
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, "no message from the server in time"
-            if select.select([fd], [], [], remaining)[0]:
-                chunk = os.read(fd, 65536)
-                assert chunk, "the server closed its output"
-                self.buffer += chunk
-
-    def until(self, want, timeout: float = 60) -> dict:
-        """The first message, seen already or to come, for which ``want`` holds."""
-        for message in self.seen:
-            if want(message):
-                return message
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._message(deadline)
-            self.seen.append(message)
-            if message.get("method") == "textDocument/publishDiagnostics":
-                params = message["params"]
-                self.published.append((params["uri"], tuple(d["code"] for d in params["diagnostics"])))
-            elif "id" in message and "method" in message:  # a request from the server
-                result = [self.configuration] if message["method"] == "workspace/configuration" else None
-                self.send({"id": message["id"], "result": result})
-            if want(message):
-                return message
-
-    def start(self, ws: Path, capabilities: dict, *opened: dict) -> None:
-        self.send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": ws.as_uri(), "capabilities": capabilities, "initializationOptions": {"debounce-ms": 0}}})
-        self.until(lambda m: m.get("id") == 1 and "result" in m)
-        self.send({"method": "initialized", "params": {}}, *opened)
-
-    def stop(self) -> str:
-        self.send({"id": 99, "method": "shutdown"})
-        self.until(lambda m: m.get("id") == 99 and "result" in m)
-        self.send({"method": "exit"})
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-        self.drain.join(timeout=30)
-        return "".join(self.log)
 
 
 def _published_with(uri: str, code: str):
