@@ -245,6 +245,7 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
     import gc
 
     from sst_lsp.analysis import collector_paused
+    from sst_lsp.engine import typescript
     from sst_lsp.engine.documents import OpenDocument
     from sst_lsp.engine.positions import Position, Range
     from sst_lsp.session import EditorSession
@@ -258,7 +259,8 @@ def in_process(root: Path, file: str, script, edits: int) -> dict:
     with collector_paused():
         session.analyse(app)
         gc.freeze()
-    session.warm_up()  # as the server does once the workspace is analysed
+    typescript.warm_up()  # as the server does before its first scan
+    session.warm_up()  # and when the user pauses
     latencies = []
     steps = script(doc.text, edits)
     for line, char, text, delete in steps:

@@ -135,13 +135,10 @@ class EditorSession:
         return Outcome(root, result, previous, by_path)
 
     def warm_up(self) -> None:
-        """What the first keystroke of a kind would otherwise pay once, done after the scan: the
-        queries of an edit inside a string, the tables SST102 suggests a path from (the first
-        app's: the one it keeps)."""
-        from .engine import typescript
+        """What the first missing handler file would otherwise pay once, done when the user pauses:
+        the tables SST102 suggests a path from (the first app's: the one it keeps)."""
         from .rules.sst102_handler_file_not_found import prepare
 
-        typescript.warm_up()
         for _, disk in list(self._last_projects.values())[:1]:
             prepare(disk.python_file_index)
 

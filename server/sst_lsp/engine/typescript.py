@@ -222,9 +222,11 @@ def warm_up() -> None:
     """Compile the queries that the first edit inside a string would compile (a few ms each)."""
     from .ts_syntax import _compiled
 
-    language = new_parser().language
-    for types in (DEFINING, ("new_expression",), ("call_expression",)):
+    language = _parser_language()
+    for types in (DEFINING, ("new_expression",), ("call_expression",)):  # (``TsFile.nodewise``'s node types)
         _compiled(language, types)
+
+
 _WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression")
 
 
@@ -1213,8 +1215,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
         return None
     # names whose value holds the string, or lies on the edited line after it (its columns move):
     # another function that read one is read again (in full)
-    old_line_end = edit.old.find(b"\n", old_end)
-    old_line_end = len(edit.old) if old_line_end < 0 else old_line_end
+    old_line_end = _line_end(edit.old, old_end)
     moved = lambda node: node.end_byte > p and node.start_byte < old_line_end or node.start_byte <= p and node.end_byte >= old_end  # noqa: E731
     changed = {n for n, v in ex_before.consts.items() if moved(v)} | {n for n, (b, _) in ex_before.members.items() if not isinstance(b, (Ref, NameRef)) and moved(b)}
     if changed:
@@ -1228,9 +1229,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
         return None
     ex.previous = ex_before  # (an object of the edited line that did not change is reused)
     line_start = new.rfind(b"\n", 0, p) + 1
-    line_end = new.find(b"\n", new_end)
-    if line_end < 0:
-        line_end = len(new)
+    line_end = _line_end(new, new_end)
     ex._definitions(find_in_bytes(tree, line_start, line_end, *DEFINING))
     ex.previous = None
     again = ex.out.functions
