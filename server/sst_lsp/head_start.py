@@ -82,6 +82,7 @@ class HeadStart:
             pass
 
     def abandon(self) -> None:
+        """Let the second process go unread (diagnostics pulled): end it and close the pipe."""
         if self.fd is not None:
             try:
                 os.close(self.fd)
@@ -89,10 +90,7 @@ class HeadStart:
                 pass
             self.fd = None
         if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            self.stop()
             self._reap()
 
     def _reap(self) -> None:

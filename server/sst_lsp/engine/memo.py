@@ -170,10 +170,10 @@ class Memo:
         share = max(256, len(self.nodes) // SWEEP_SHARES)
         keys = self._unswept[-share:]
         del self._unswept[-share:]
-        nodes, rdeps, old = self.nodes, self.rdeps, self.rev - 2
+        nodes, old = self.nodes, self.rev - 2
         for key in keys:
             node = nodes.get(key)
-            if node is not None and node.transient and node.used < old and not rdeps.get(key):
+            if node is not None and self._droppable(key, node, old):
                 self._unlink(key, nodes.pop(key))
 
     def sweep(self) -> None:
@@ -181,11 +181,14 @@ class Memo:
         the server runs it when the user pauses (``advance`` sweeps a share of them each time)."""
         self._unswept = []
         old = self.rev - 2
-        # a value something kept still depends on stays (the values it depends on may go at the next sweep)
-        rdeps = self.rdeps
-        gone = [k for k, n in self.nodes.items() if n.transient and n.used < old and not rdeps.get(k)]
+        gone = [k for k, n in self.nodes.items() if self._droppable(k, n, old)]
         for key in gone:
             self._unlink(key, self.nodes.pop(key))
+
+    def _droppable(self, key, node: _Node, old: int) -> bool:
+        """A transient value no analysis since ``old`` asked for; a value something kept still
+        depends on stays (the values it depends on may go at the next sweep)."""
+        return node.transient and node.used < old and not self.rdeps.get(key)
 
     def _unlink(self, key, node: _Node) -> None:
         rdeps = self.rdeps
