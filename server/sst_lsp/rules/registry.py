@@ -335,24 +335,20 @@ def _python_function_facts(project: Project) -> tuple[list, list]:
 
 def per_groups(project: Project, code: str, groups: dict, compute):
     """The findings of ``compute(key, pfs)`` for each ``key -> Python functions`` of ``groups``
-    (those of one project …), in order, each a part kept as ``_kept_groups`` keeps it."""
+    (those of one project …), in order. Each is a part keyed by ``key`` and the functions' facts,
+    all asked for as one group (``Memo.fetch_all``: an edit costs the groups it changed).
+    ``compute`` may read ``key``, the functions it is given (those of the analysis it runs in) and
+    the disk. (A FunctionDef has at most one Python function: its facts name it.)"""
     if not project.disk.keeps_results:
         for key, pfs in groups.items():
             yield from compute(key, pfs)
         return
-    for found in _kept_groups(project, code, "groups", list(groups.items()), compute):
-        yield from found
-
-
-def _kept_groups(project: Project, code: str, name: str, groups: list, compute) -> list:
-    """``compute(key, pfs)`` for each ``(key, pfs)`` of ``groups``: a ``part`` keyed by ``key`` and
-    the functions' facts, all asked for as one group (``Memo.fetch_all``: an edit costs the groups
-    it changed). ``compute`` may read ``key``, the functions it is given (those of the analysis it
-    runs in) and the disk. (A FunctionDef has at most one Python function: its facts name it.)"""
     by_id = function_facts(project).by_id
-    facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in groups]
-    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(groups, facts)]
-    return project.disk.memo.fetch_all((name, code), keys, lambda i: _group_part(project, facts[i], lambda now, key=groups[i][0]: compute(key, now)), GONE)
+    items = list(groups.items())
+    facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in items]
+    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(items, facts)]
+    for found in project.disk.memo.fetch_all(("groups", code), keys, lambda i: _group_part(project, facts[i], lambda now, key=items[i][0]: compute(key, now)), GONE):
+        yield from found
 
 
 def parts(project: Project, code: str, keys: list, compute_for) -> list:
@@ -362,7 +358,7 @@ def parts(project: Project, code: str, keys: list, compute_for) -> list:
 
 
 def _group_part(project: Project, facts: tuple, compute):
-    """The computation of a part for the functions with these facts (see ``_kept_groups``)."""
+    """The computation of a part for the functions with these facts (see ``per_groups``)."""
     memo = project.disk.memo
 
     def one():
