@@ -33,7 +33,8 @@ import re
 import signal
 import stat
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+
+from .engine.files import path_of
 
 log = logging.getLogger("sst_lsp.head_start")
 
@@ -193,17 +194,12 @@ def workspace_of(params: dict) -> Path | None:
     """The workspace folder as the server's ``initialize`` handler takes it."""
     folders = params.get("workspaceFolders")
     if isinstance(folders, list) and folders and isinstance(folders[0], dict) and isinstance(folders[0].get("uri"), str):
-        return _path_of(folders[0]["uri"])
+        return path_of(folders[0]["uri"])
     if isinstance(params.get("rootUri"), str):
-        return _path_of(params["rootUri"])
+        return path_of(params["rootUri"])
     if isinstance(params.get("rootPath"), str):
         return Path(params["rootPath"])
     return None
-
-
-def _path_of(uri: str) -> Path | None:
-    parsed = urlparse(uri)
-    return Path(os.path.abspath(unquote(parsed.path))) if parsed.scheme == "file" else None
 
 
 def editor_settings(init: dict, raw) -> tuple:

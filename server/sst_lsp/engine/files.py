@@ -13,6 +13,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ class Entry:
 class Unreadable:
     path: Path
     reason: str
+
+
+def path_of(uri: str) -> Path | None:
+    """The file a ``file:`` URI names (None for any other scheme)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(os.path.abspath(unquote(parsed.path)))
 
 
 @dataclass

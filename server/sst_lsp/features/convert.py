@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
+from ..engine.files import path_of as path_of  # (where it is defined: head_start needs it without lsprotocol)
 from ..engine.model import Severity, Violation
 from ..engine.positions import Position, Range
 from ..rule_docs import rule_doc_uri
@@ -30,14 +29,6 @@ def from_lsp_range(r: types.Range) -> Range:
 
 def uri(path: Path) -> str:
     return path.as_uri()
-
-
-def path_of(uri: str) -> Path | None:
-    """The file a ``file:`` URI names (None for any other scheme)."""
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    return Path(os.path.abspath(unquote(parsed.path)))
 
 
 def to_diagnostic(v: Violation) -> types.Diagnostic:
