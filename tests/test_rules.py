@@ -7,6 +7,7 @@ import re
 import pytest
 
 from helpers import BROKEN_APP, BROKEN_APP_EXPECTED, FIXTURES, run_check, summary
+from sst_lsp.engine.model import Severity
 from sst_lsp.rules.registry import DOC_SECTIONS, load_all
 
 # case (relative to tests/fixtures) -> expected (code, path, 1-based line); [] means clean.
@@ -342,3 +343,34 @@ def test_sst102_closest_file_answers_as_difflib_does():
         for cutoff in (0.5, 0.8):
             expected = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
             assert _closest(word, options, cutoff) == (expected[0] if expected else None), (word, options, cutoff)
+    # a word too long for the packed counts is compared the plain way, with the same answer
+    word = "ab/" * 11000
+    options = ["ab/" * 10999 + "x", "ab/" * 10000, "b"]
+    assert _closest(word, options, 0.5) == difflib.get_close_matches(word, options, n=1, cutoff=0.5)[0]
+
+
+@pytest.mark.parametrize(
+    "version, handler, expected",
+    [
+        ("3.17.0", True, Severity.INFO),  # era B builds no wheel
+        ("4.14.0", True, None),  # era C copies the handler's own project as source files
+        ("3.17.0", False, Severity.INFO),
+        ("4.14.0", False, Severity.WARNING),  # era C builds the other members as wheels
+    ],
+)
+def test_sst206_severity_follows_the_era_and_whether_a_handler_lives_in_the_project(tmp_path, version, handler, expected):
+    import shutil
+
+    from sst_lsp.analysis import analyse_path
+
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "SST206" / "nested-and-missing", app)
+    if not handler:
+        config = app / "sst.config.ts"
+        config.write_text(config.read_text().replace("functions/src/functions/api.handler", "other/api.handler"))
+    found = [v for res in analyse_path(app, select={"SST206"}, era_override=version) for v in res.violations if v.code == "SST206"]
+    if expected is None:
+        assert found == []
+        return
+    assert len(found) == 2 and {v.severity for v in found} == {expected}
+    assert all(v.message.endswith("so it is not affected; `uv build` and wheel installs are.") == (expected is Severity.INFO) for v in found)

@@ -62,6 +62,7 @@ class DiskCache:
     stats: dict = field(default_factory=dict)
     inside: dict = field(default_factory=dict)
     derived: dict = field(default_factory=dict)  # directory walks and globs, by key
+    absolute: dict = field(default_factory=dict)  # see ``FileSystem.absolute`` (never stale: no disk read)
     generation: int = 0  # bumped on every change: results derived from the disk are stale
 
     def forget(self, path: Path, structural: bool = False) -> None:
@@ -104,16 +105,27 @@ class FileSystem:
             _inside=cache.inside,
             _stats=cache.stats,
             derived=cache.derived,
+            _absolute=cache.absolute,
         )
 
     def absolute(self, path: Path) -> Path:
-        """``path`` made absolute and normal, once per path object seen (a Path is slow to build)."""
+        """``path`` made absolute and normal, once per path seen (a Path is slow to build), as one
+        object for every equal path: where paths meet as keys (a project's ``pyproject.toml`` found
+        from a handler, and in the file index) they are then compared by identity, in C, not by
+        ``Path.__eq__``."""
         known = self._absolute.get(path)
         if known is None:
+            if len(self._absolute) > 200_000:
+                self._absolute.clear()
             text = str(path)
             normal = os.path.abspath(text)
-            known = self._absolute[path] = path if normal == text and isinstance(path, Path) else Path(normal)
+            known = path if normal == text and isinstance(path, Path) else Path(normal)
+            known = self._absolute[path] = self._absolute.setdefault(known, known)
         return known
+
+    def canonical(self, path: Path) -> Path:
+        """``absolute`` for a path already absolute and normal (what a walk builds)."""
+        return self._absolute.setdefault(path, path)
 
     def _stat(self, path: Path) -> tuple[bool, bool]:
         known = self._stats.get(path)

@@ -22,7 +22,7 @@ Without ``tracking`` (a one-off ``check``) it is a plain cache: nothing is recor
 
 from __future__ import annotations
 
-from itertools import compress, count
+from itertools import compress, count, islice
 from operator import is_ as _is
 from operator import ne
 
@@ -30,6 +30,7 @@ __all__ = ["KeptTuple", "Memo", "new_serial", "serial_of"]
 
 
 SWEEP_SHARES = 32  # analyses over which one walk of every value is spread when no pause comes
+SWEEP_DROPS = 32  # the fewest values a share may drop (``_sweep_some``)
 HUB_DEPENDANTS = 64  # a value with this many dependants is settled before they are marked (``_mark``)
 HUB_KINDS = ("derive", "prop", "pyproject")  # values of the disk model alone: rerunning them early reads nothing stale
 
@@ -78,7 +79,8 @@ class Memo:
         self.rdeps: dict = {}  # key, or ("text", path) -> keys of the values that depend on it
         self._frames: list = []  # (keys, paths) being recorded, innermost last
         self.recomputed = 0  # values computed (a counter for tests and profiles)
-        self._unswept: list = []  # keys the sweep has still to look at (``_sweep_some``)
+        self._unswept = None  # the (key, node) pairs the sweep has still to look at (``_sweep_some``)
+        self._swept_at = 0  # ``recomputed`` at the last share
 
     # -- one analysis after another ---------------------------------------------------------
     def advance(self, texts: dict, analysis: bool = True) -> set:
@@ -164,22 +166,32 @@ class Memo:
 
     def _sweep_some(self) -> None:
         """Sweep a share of the values: a walk over all of them is spread over ``SWEEP_SHARES``
-        analyses, so that no keystroke pays for it whole."""
-        if not self._unswept:
-            self._unswept = list(self.nodes)
-        share = max(256, len(self.nodes) // SWEEP_SHARES)
-        keys = self._unswept[-share:]
-        del self._unswept[-share:]
-        nodes, old = self.nodes, self.rev - 2
-        for key in keys:
-            node = nodes.get(key)
-            if node is not None and self._droppable(key, node, old):
+        analyses, so that no keystroke pays for it whole. What one share drops is bounded too (by
+        what was computed since the last share, at least ``SWEEP_DROPS``): the values each
+        keystroke leaves behind come due together, when the walk reaches them; the rest of them
+        wait for the next shares."""
+        if self._unswept is None:  # (a copy of the table is made in C: a list of its items is not)
+            self._unswept = iter(self.nodes.copy().items())
+        look = max(256, len(self.nodes) // SWEEP_SHARES)
+        drops = max(SWEEP_DROPS, self.recomputed - self._swept_at)
+        self._swept_at = self.recomputed
+        nodes, rdeps, old = self.nodes, self.rdeps, self.rev - 2
+        for key, node in islice(self._unswept, look):
+            look -= 1
+            # (most were asked for lately, or something kept depends on them: told apart by the
+            # node alone, then by one look-up, before the key is hashed again)
+            if node.transient and node.used < old and not rdeps.get(key) and nodes.get(key) is node:
                 self._unlink(key, nodes.pop(key))
+                drops -= 1
+                if not drops:
+                    return
+        if look:  # the walk is over: the next share starts another
+            self._unswept = None
 
     def sweep(self) -> None:
         """Drop the transient values two analyses did not ask for. The walk is over every value:
         the server runs it when the user pauses (``advance`` sweeps a share of them each time)."""
-        self._unswept = []
+        self._unswept = None
         old = self.rev - 2
         gone = [k for k, n in self.nodes.items() if self._droppable(k, n, old)]
         for key in gone:
@@ -282,7 +294,8 @@ class Memo:
         An edit changes few of many: the values are kept together with their keys, and the next call
         fetches only the keys that are new at their place and those marked since (the group depends
         on every key: a marked one marks it, and is among its suspects). Everything else is reused
-        without looking: the keys are compared with the last call's in C, not one by one in Python.
+        without looking: the keys are compared with the last call's in C, not one by one in Python,
+        place by place, or, when keys came or went, from both ends (those before and after keep theirs).
         The caller depends on the group, not on each key. A value ``gone`` was made by a rerun that
         found nothing to compute: it is made again. The same list of keys as the last call's (a
         derived value, never changed in place) with none marked is answered at once."""
@@ -300,32 +313,40 @@ class Memo:
         given, keys = keys, tuple(keys)
         n = len(keys)
         rdeps = self.rdeps
-        if old is not None and len(old.value[0]) == n:
+        if old is not None:
             old_keys, old_values, _ = old.value
-            new_at = list(compress(range(n), map(ne, keys, old_keys)))  # places whose key is new there
+            m = len(old_keys)
+            if m == n:  # places whose key is new there
+                new_at = list(compress(range(n), map(ne, keys, old_keys)))
+                values = list(old_values)
+                deps = list(old.deps)
+                dropped = [old.deps[i] for i in new_at]
+            else:  # keys inserted or taken away: the others are kept, before and after them
+                short = min(n, m)
+                head = next(compress(count(), map(ne, keys, old_keys)), short)
+                tail = min(next(compress(count(), map(ne, reversed(keys), reversed(old_keys))), short), short - head)
+                new_at = list(range(head, n - tail))
+                values = [*old_values[:head], *([None] * len(new_at)), *old_values[m - tail :]]
+                deps = [*old.deps[:head], *([None] * len(new_at)), *old.deps[m - tail :]]
+                dropped = old.deps[head : m - tail]
             moved = new_at
             if old.dirty > old.verified and old.suspects:  # and those marked since
                 marked = {s if prefix is None else s[1] for s in old.suspects}
                 moved = sorted({*new_at, *compress(range(n), map(marked.__contains__, keys))})
-            values = list(old_values)
-            deps = list(old.deps) if new_at else old.deps
             for i in new_at:
                 deps[i] = full(keys[i])
-            if new_at:
-                still = set(deps)  # a key may stand at two places: the group depends on it while one holds it
-                for i in new_at:
-                    before = old.deps[i]
-                    if before not in still and (s := rdeps.get(before)) is not None:
-                        s.discard(gkey)
-                    rdeps.setdefault(deps[i], set()).add(gkey)
-                deps = tuple(deps)
+            # a key may stand at two places: the group depends on it while one holds it (a few
+            # are looked for in C, identity first: cheaper than hashing every key)
+            still = deps if len(dropped) <= 8 else set(deps)
+            for before in dropped:
+                if before not in still and (s := rdeps.get(before)) is not None:
+                    s.discard(gkey)
+            for i in new_at:
+                rdeps.setdefault(deps[i], set()).add(gkey)
+            deps = tuple(deps)
         else:
-            if old is not None:
-                for key in old.deps:
-                    if (s := rdeps.get(key)) is not None:
-                        s.discard(gkey)
             old_keys = old_values = None
-            moved = range(n)
+            moved = new_at = range(n)
             values = [None] * n
             deps = tuple(map(full, keys))
             for key in deps:
@@ -337,7 +358,7 @@ class Memo:
                 self.forget(key)
                 value = self.fetch(key, compute_for(i), reexec=reexec, transient=True, record=False)
             values[i] = value
-        unchanged = old_keys is not None and keys == old_keys and all(map(_is, values, old_values))
+        unchanged = old_keys is not None and not new_at and len(values) == len(old_values) and all(map(_is, values, old_values))
         node = _Node((keys, values, given), deps, (), rev, old.changed if unchanged else rev, None, True)
         self.nodes[gkey] = node
         if self._frames:

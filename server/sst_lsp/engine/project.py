@@ -311,6 +311,17 @@ class DiskModel:
         return list(out)
 
     @memo_property
+    def pyproject_paths(self) -> list[Path]:
+        """``toml_paths`` without the uv.lock, the same list while the disk model stands (a rule
+        that keeps a part per project asks with it: ``Memo.fetch_all`` answers at once)."""
+        return [p for p in self.toml_paths if p.name == "pyproject.toml"]
+
+    @memo_property
+    def pyproject_set(self) -> frozenset:
+        """``pyproject_paths`` as a set: is a handler's project one of the app's files?"""
+        return frozenset(self.pyproject_paths)
+
+    @memo_property
     def python_file_index(self) -> list[str]:
         """Every .py file of the app, as a root-relative posix path."""
         return [self.rel(p) for p in self._indexed if p.suffix == ".py"]
@@ -495,6 +506,8 @@ class Project:
     resolve_handler = _disk("resolve_handler")
     dotted_candidates = _disk("dotted_candidates")
     toml_paths = _disk("toml_paths")
+    pyproject_paths = _disk("pyproject_paths")
+    pyproject_set = _disk("pyproject_set")
     python_file_index = _disk("python_file_index")
     workspace_table = _disk("workspace_table")
     root_workspace = _disk("root_workspace")
@@ -898,5 +911,5 @@ def _walk_project(root: Path, fs: FileSystem, want) -> list[Path]:
         if folder != root and CONFIG_NAME in filenames:
             dirnames[:] = []
             continue
-        out.extend(folder / f for f in filenames if want(f))
+        out.extend(fs.canonical(folder / f) for f in filenames if want(f))  # (one object for each path: see ``absolute``)
     return out

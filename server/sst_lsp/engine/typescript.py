@@ -1210,7 +1210,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
     def spans_row(r) -> bool:
         return r is not None and r.start.line <= row <= r.end.line
 
-    redo = [i for i, fd in enumerate(previous.functions) if fd.file == path and spans_row(fd.object_range or fd.handler_range)]
+    redo = [i for i, fd in enumerate(previous.functions) if spans_row(fd.object_range or fd.handler_range) and fd.file == path]  # (a path compares in Python: last)
     if any(spans_row(t.range) for t in previous.function_transforms) or any(spans_row(t.range) for ts in ex_before.route_transforms.values() for t in ts):
         return None
     # names whose value holds the string, or lies on the edited line after it (its columns move):

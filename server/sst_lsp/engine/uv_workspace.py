@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -170,6 +169,7 @@ class Workspace:
     root_pp: object  # PyProject of the workspace root
     entries: list[MemberEntry]
     exclude: list[str]
+    pyproject_paths: list[Path] = field(default_factory=list)  # see ``member_paths``
 
     @property
     def dir(self) -> Path:
@@ -181,21 +181,7 @@ class Workspace:
 
     def member_paths(self) -> list[Path]:
         """The pyproject.toml paths of ``member_projects``, in the same order, without reading the members."""
-        return list(self._member_paths)
-
-    @cached_property
-    def _member_paths(self) -> list[Path]:  # (a Workspace is kept while its disk model is)
-        out = []
-        seen: set[Path] = set()
-        if isinstance(self.root_pp.doc.get("project"), dict):
-            out.append(self.root_pp.path)
-            seen.add(self.root_pp.dir)
-        for e in self.entries:
-            for m in e.members:
-                if m.path not in seen:
-                    seen.add(m.path)
-                    out.append(Path(os.path.normpath(m.path / "pyproject.toml")))
-        return out
+        return list(self.pyproject_paths)
 
     def member_projects(self) -> list:
         """Root project (when it has ``[project]``) then members in uv's discovery order, deduplicated."""
@@ -246,7 +232,23 @@ def discover(project, root_pp) -> Workspace | None:
                     cache_ignored = git_ignores_pycache(project.root)
                 kind = "ignored-cache" if cache_ignored else "missing-pyproject"
             entry.matches.append(Match(path, kind, project))
-    return Workspace(root_pp, entries, exclude)
+    return Workspace(root_pp, entries, exclude, _pyproject_paths(project.fs, root_pp, entries))
+
+
+def _pyproject_paths(fs, root_pp, entries: list[MemberEntry]) -> list[Path]:
+    """The root's pyproject.toml when it has ``[project]``, then each member's, once: each the one
+    object of its path (``FileSystem.absolute``), as the file index holds it."""
+    out = []
+    seen: set[Path] = set()
+    if isinstance(root_pp.doc.get("project"), dict):
+        out.append(fs.absolute(root_pp.path))
+        seen.add(root_pp.dir)
+    for e in entries:
+        for m in e.members:
+            if m.path not in seen:
+                seen.add(m.path)
+                out.append(fs.absolute(m.path / "pyproject.toml"))
+    return out
 
 
 def _member_kind(project, path: Path) -> str:

@@ -240,8 +240,11 @@ def _facts(project: Project) -> tuple[list, Facts]:
     app = project.app_transforms
     # a FunctionDef the extraction reused (the same object, see ``Extractor``) under the same
     # app-wide transforms has the facts it had: only the functions an edit re-read are hashed again
-    kept, app_serial = project.disk.kept, serial_of(app)
-    out = [kept(("facts-of", serial_of(fd), app_serial), lambda fd=fd: _function_facts(project, fd, app)) for fd in project.functions]
+    fds, app_serial = project.functions, serial_of(app)
+    # asked for as one group (``Memo.fetch_all``): an edit costs the functions it re-read
+    out = project.disk.memo.fetch_all(
+        ("function-facts-of", app_serial), [serial_of(fd) for fd in fds], lambda i: lambda fd=fds[i]: _function_facts(project, fd, app), reexec=False, prefix=("facts-of", app_serial)
+    )
     together = Facts(tuple(out))
     return out, project.disk.kept(("facts", together), lambda: together)
 
@@ -346,7 +349,8 @@ def per_groups(project: Project, code: str, groups: dict, compute):
     by_id = function_facts(project).by_id
     items = list(groups.items())
     facts = [tuple(by_id[id(pf.fd)] for pf in pfs) for _, pfs in items]
-    keys = [("part", code, (key, tuple(f.serial for f in fs))) for (key, _), fs in zip(items, facts)]
+    # (the serials first: keys that differ are told apart by them, in C, before a path's __eq__ runs)
+    keys = [("part", code, (tuple(f.serial for f in fs), key)) for (key, _), fs in zip(items, facts)]
     for found in project.disk.memo.fetch_all(("groups", code), keys, lambda i: _group_part(project, facts[i], lambda now, key=items[i][0]: compute(key, now)), GONE):
         yield from found
 

@@ -29,9 +29,9 @@ but only the author knows it is the intended file.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections import Counter
-from itertools import repeat
-from operator import add
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -62,43 +62,74 @@ def prepare(index: list[str]) -> None:
     missing file is typed: the server calls it once the workspace is analysed."""
     import difflib  # noqa: F401
 
-    _prepared(index)
+    columns = _prepared(index)[3]
+    for c in set().union(*columns.counts):  # (a typed path's characters, each once)
+        columns.lanes(c, 1)
 
 
 def _prepared(index: list[str]) -> tuple:
-    """(paths without .py, lower-cased -> path, each path's segments, ``_columns`` of the paths)
+    """(paths without .py, lower-cased -> path, each path's segments, their ``_Columns``)
     for one file index, made once (the index is kept while the app's files are the same: every
     keystroke asks again)."""
     if _prepared_for[0] is not index:
         options = [p[:-3] for p in index]
-        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options], _columns(options))]
+        _prepared_for[:] = [index, (options, {o.lower(): o for o in options}, [o.split("/") for o in options], _Columns(options))]
     return _prepared_for[1]
 
 
-def _columns(options: list[str]) -> tuple[dict, list[int]]:
-    """({character: how many times each option holds it, in the options' order}, their lengths)."""
-    counts = [Counter(x) for x in options]
-    alphabet = set().union(*counts) if counts else set()
-    return {c: [have.get(c, 0) for have in counts] for c in alphabet}, [len(x) for x in options]
+class _Columns:
+    """How many times each option holds each character, packed for ``_closest``: for a character
+    and a count ``k``, one integer whose 16-bit lane ``i`` is ``min(k, times option i holds it)``.
+    Adding such integers adds every option's lane at once, in C (no lane can overflow: a sum
+    never exceeds the word's length, and longer words are not packed)."""
+
+    __slots__ = ("counts", "lengths", "packed")
+
+    def __init__(self, options: list[str]):
+        self.counts = [Counter(x) for x in options]
+        self.lengths = [len(x) for x in options]
+        self.packed: dict = {}  # (character, k) -> lanes, made when first asked for
+
+    def lanes(self, c: str, k: int) -> int:
+        hit = self.packed.get((c, k))
+        if hit is None:
+            hit = self.packed[(c, k)] = int.from_bytes(array("H", [min(k, have.get(c, 0)) for have in self.counts]).tobytes(), "little")
+        return hit
+
+    def common(self, word: str) -> list[int]:
+        """For each option, the characters it holds in common with ``word`` (with multiplicity)."""
+        total = 0
+        for c, need in Counter(word).items():
+            total += self.lanes(c, need)
+        n = len(self.lengths)
+        out = array("H")
+        out.frombytes(total.to_bytes(2 * n, "little"))
+        if sys.byteorder != "little":
+            out.byteswap()
+        return out.tolist()
 
 
-def _closest(word: str, options: list[str], cutoff: float, columns: tuple | None = None) -> str | None:
+def _closest(word: str, options: list[str], cutoff: float, columns: _Columns | None = None) -> str | None:
     """``difflib.get_close_matches(word, options, n=1, cutoff=cutoff)``, the same answer found with
     fewer full comparisons: ``quick_ratio`` bounds ``ratio`` from above, so the candidates are
     compared best bound first, and no longer once the bound falls below the best ratio found.
     The bound is difflib's own formula (twice the characters both hold, over both lengths),
-    computed for every option at once, a character at a time, from ``_columns`` made once."""
+    computed for every option at once from ``_Columns`` made once."""
     import difflib  # lazily: start-up does not need it
 
-    by_char, lengths = columns if columns is not None else _columns(options)
     lb = len(word)
-    both = [0] * len(options)  # characters each option holds in common with the word
-    for c, need in Counter(word).items():
-        have = by_char.get(c)
-        if have is not None:
-            both = list(map(add, both, map(min, have, repeat(need))))
-    bounds = ((2.0 * s / (n + lb) if n + lb else 1.0, x) for s, n, x in zip(both, lengths, options))  # (difflib's arithmetic)
-    bounded = sorted((b for b in bounds if b[0] >= cutoff), reverse=True)
+    if columns is None:
+        columns = _Columns(options)
+    if lb < 0x8000:
+        both = columns.common(word)
+    else:  # (a lane holds at most 0xFFFF)
+        need = Counter(word)
+        both = [sum(min(k, have.get(c, 0)) for c, k in need.items()) for have in columns.counts]
+    lengths = columns.lengths
+    bounded = sorted(
+        ((b, x) for s, n, x in zip(both, lengths, options) if (b := 2.0 * s / (n + lb) if n + lb else 1.0) >= cutoff),  # (difflib's arithmetic)
+        reverse=True,
+    )
     s = difflib.SequenceMatcher()
     s.set_seq2(word)
     best = None

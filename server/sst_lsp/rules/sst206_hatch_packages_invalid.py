@@ -43,6 +43,7 @@ already ships the nested folder). No fix is offered when that would leave no ent
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from ..engine.era import ALL_ERAS, Era
 from ..engine.model import Fix, Safety, Severity, TextEdit, Violation
@@ -82,18 +83,15 @@ def problems(project, pp) -> list[tuple[int, str, str, str | None]]:
 
 @rule("SST206", "hatch-packages-invalid", Severity.WARNING, eras=ALL_ERAS, fix=Safety.SAFE, severity_label="warning / info", scope="functions")
 def check(project):
+    # each project's findings are kept with the disk model (the same list of paths: answered at
+    # once); which deploys build its wheel, and so the severity, is decided for those with one
+    paths = project.pyproject_paths
+    found = parts(project, "SST206", paths, lambda i: lambda path=paths[i]: list(_findings(project, path)))
+    if not any(found):
+        return
     handler_projects, era = project.handler_projects, project.era
-    # the same list while the projects, the handlers' projects and the era stand (a keystroke in a
-    # handler's path): its parts are then answered without a look at each
-    keys = project.derive(("SST206 keys", handler_projects, era), lambda: _keys(project.toml_paths, handler_projects, era), reexec=True, transient=True)
-    for found in parts(project, "SST206", keys, lambda i: lambda key=keys[i]: list(_findings(project, *key))):
-        yield from found
-
-
-def _keys(toml_paths: list, handler_projects: frozenset, era) -> list:
-    keys = []
-    for path in toml_paths:
-        if path.name != "pyproject.toml":
+    for path, violations in zip(paths, found):
+        if not violations:
             continue
         # Which deploys build this project's wheel (see "Why is this bad?")
         if path in handler_projects:
@@ -102,11 +100,17 @@ def _keys(toml_paths: list, handler_projects: frozenset, era) -> list:
             severity = Severity.INFO
         else:
             severity = Severity.INFO if era in (Era.A, Era.B) else None
-        keys.append((path, severity))
-    return keys
+        for v in violations:
+            if severity is Severity.INFO:
+                yield replace(v, severity=severity, message=v.message + NOT_DEPLOYED)
+            else:
+                yield replace(v, severity=severity)
 
 
-def _findings(project, path, severity):
+NOT_DEPLOYED = " SST's deploy does not build this project's wheel, so it is not affected; `uv build` and wheel installs are."
+
+
+def _findings(project, path):
     pp = project.pyproject(path)
     if pp is None or not pp.ok or not uses_hatchling(pp):
         return
@@ -146,6 +150,4 @@ def _findings(project, path, severity):
                 f'raises "A second file is being added to the wheel archive at the same path" (editable installs and sdists '
                 f"do not show it). Remove the inner entry."
             )
-        if severity is Severity.INFO:
-            msg += " SST's deploy does not build this project's wheel, so it is not affected; `uv build` and wheel installs are."
-        yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix, severity=severity)
+        yield Violation("SST206", pp.path, pp.doc.value_range(*KEY, i) or pp.doc.best_range(*KEY), msg, fix=fix)

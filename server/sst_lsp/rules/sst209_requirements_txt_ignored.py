@@ -98,11 +98,28 @@ def _imported(project, functions, req, venvs) -> tuple | None:
 
 @rule("SST209", "requirements-txt-ignored", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE, severity_label="error / warning / info", scope="functions")
 def check(project):
+    # only a project with a requirements.txt beside it can have a finding: those of the app's are
+    # kept with the disk model, so that an edit of a handler's path looks at no other project
+    beside = _with_requirements(project)
+    outside = project.handler_projects - project.pyproject_set  # (a handler's project the index missed: rare)
+    if outside:
+        beside = beside | {path for path in outside if _has_requirements(project, path)}
+    if not beside:
+        return
     by_project: dict = {}
     for pf in project.python_functions:
-        if pf.project_path is not None and not pf.fd.has_bundle:
+        if pf.project_path in beside and not pf.fd.has_bundle:
             by_project.setdefault(pf.project_path, []).append(pf)
     yield from per_groups(project, "SST209", by_project, lambda path, group: list(_project_findings(project, path, group)))
+
+
+def _with_requirements(project) -> frozenset:
+    """The app's pyproject.toml files with a requirements.txt beside them."""
+    return project.derive(("SST209", "beside"), lambda: frozenset(p for p in project.pyproject_paths if _has_requirements(project, p)), reexec=True)
+
+
+def _has_requirements(project, path) -> bool:
+    return project.fs.read_text(path.parent / "requirements.txt") is not None
 
 
 def _project_findings(project, path, functions):

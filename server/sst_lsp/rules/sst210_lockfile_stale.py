@@ -76,7 +76,8 @@ def check(project):
     if not project.fs.exists(lock_path):
         if not project.python_functions:
             return
-        external = sorted({n for name in members for n in _external(project, members, name)})
+        # (kept with the disk model: a keystroke in a handler's path does not gather them again)
+        external = project.derive(("SST210", "external"), lambda: _all_external(project), reexec=True)
         if not external:
             return
         shown = ", ".join(external[:4]) + (", …" if len(external) > 4 else "")
@@ -94,6 +95,11 @@ def check(project):
     # comparing the lock with the projects reads only the disk: kept while what it read stands
     stale = project.derive(("SST210", "stale"), lambda: list(_stale(project, _locked_projects(project), lock_path)), reexec=True)
     yield from (replace(v) for v in stale)
+
+
+def _all_external(project) -> list[str]:
+    members = _locked_projects(project)
+    return sorted({n for name in members for n in _external(project, members, name)})
 
 
 def _external(project, members, name) -> list[str]:

@@ -43,6 +43,7 @@ ships and how it is imported (`import <dir>`), so review it; adding an `__init__
 
 from __future__ import annotations
 
+from itertools import compress
 from pathlib import Path
 
 import tomlkit
@@ -51,7 +52,7 @@ from ..engine.era import ALL_ERAS
 from ..engine.files import SKIP_DIRS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
 from ..engine.uv_workspace import hatch_default_candidates, hatch_finds_files, workspaces
-from .registry import per_groups, rule
+from .registry import parts, per_groups, rule
 
 NOT_PACKAGES = SKIP_DIRS | {"tests", "test", "docs", "scripts"}
 
@@ -115,18 +116,35 @@ def _projects(project) -> list[Path]:
 
 @rule("SST212", "build-backend-finds-no-package", Severity.ERROR, eras=ALL_ERAS, fix=Safety.UNSAFE, scope="functions")
 def check(project):
+    # only a project whose wheel hatchling cannot fill has a finding: the app's are judged each
+    # apart and kept with the disk model, so that an edit of a handler's path judges none again
+    failing = _failing(project)
+    outside = project.handler_projects - project.pyproject_set  # (a handler's project the index missed: rare)
+    if not failing and not outside:
+        return
     handlers: dict = {}
     for pf in project.python_functions:
         if pf.project_path is not None and pf.target.py_path is not None:
             handlers.setdefault(pf.project_path, []).append(pf)
-    groups = {path: handlers.get(path, []) for path in _projects(project)}
+    groups = {path: handlers.get(path, []) for path in _projects(project) if path in failing or path in outside}
     yield from per_groups(project, "SST212", groups, lambda path, now: list(_findings(project, path, now)))
 
 
-def _findings(project, path, handlers):
+def _failing(project) -> frozenset:
+    paths = project.pyproject_paths
+    judged = parts(project, "SST212 fails", paths, lambda i: lambda path=paths[i]: _fails(project, path))
+    return frozenset(compress(paths, judged))
+
+
+def _fails(project, path) -> bool:
     pp = project.pyproject(path)
-    if pp is None or not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name):
+    return not (pp is None or not pp.ok or pp.name is None or hatch_finds_files(project, pp, pp.name))
+
+
+def _findings(project, path, handlers):
+    if not _fails(project, path):
         return
+    pp = project.pyproject(path)
     folder = package_folder(project.fs, pp, [pf.target.py_path for pf in handlers])
     fix = None
     if folder is not None:

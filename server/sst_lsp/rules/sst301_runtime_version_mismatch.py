@@ -35,6 +35,7 @@ runtime, not the project, should change.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 
 from ..engine.era import ALL_ERAS
 from ..engine.model import Fix, Related, Safety, Severity, TextEdit, Violation
@@ -55,7 +56,8 @@ from .registry import per_function, rule
 
 def _found(project, pf):
     """(minor, runtime site, .python-version file, whether it differs, [(pyproject path, whether
-    its requires-python excludes the minor)]) for a function whose runtime is a Python 3 minor."""
+    its requires-python excludes the minor)], whether anything differs) for a function whose
+    runtime is a Python 3 minor."""
     site = runtime_site(project, pf)
     if site is None or pf.target.py_path is None or pf.fd.has_bundle or is_container(pf):
         return None  # a bundle is built elsewhere; an image brings its own Python (SST403)
@@ -77,7 +79,7 @@ def _found(project, pf):
         if valid_spec(rp) is None:
             continue
         projects.append((pp.path, minor not in admitted_minors(rp)))
-    return minor, site, pv, pv_differs, projects
+    return minor, site, pv, pv_differs, projects, pv_differs or any(d for _, d in projects)
 
 
 @rule("SST301", "runtime-version-mismatch", Severity.WARNING, eras=ALL_ERAS, fix=Safety.UNSAFE, scope="functions")
@@ -86,10 +88,13 @@ def check(project):
     pyver: dict = defaultdict(list)
     reqpy: dict = defaultdict(list)
     users: dict = defaultdict(set)  # file -> minors of every function that depends on it
-    for pf, found in per_function(project, "SST301", _found):
+    each = per_function(project, "SST301", _found)
+    if not any(map(itemgetter(5), filter(None, map(itemgetter(1), each)))):
+        return  # (told in C: a keystroke elsewhere need not gather every function's files)
+    for pf, found in each:
         if found is None:
             continue
-        minor, site, pv, pv_differs, projects = found
+        minor, site, pv, pv_differs, projects, _ = found
         if pv is not None:
             users[pv].add(minor)
             if pv_differs:
