@@ -213,6 +213,33 @@ def test_common_ends_never_overlap_and_work_on_bytes():
     assert common_ends("", "x") == (0, 0, 1)
 
 
+def test_common_ends_answer_as_a_character_by_character_walk():
+    """For random texts and edits (several, anywhere), the halving finds what walking from each end finds."""
+    import random
+
+    from sst_lsp.engine.positions import common_ends
+
+    def walked(a, b):
+        p = 0
+        while p < min(len(a), len(b)) and a[p] == b[p]:
+            p += 1
+        e = 0
+        while e < min(len(a), len(b)) - p and a[-1 - e] == b[-1 - e]:
+            e += 1
+        return p, len(a) - e, len(b) - e
+
+    rnd = random.Random(5)
+    for _ in range(5000):
+        a = "".join(rnd.choice("ab\n") for _ in range(rnd.randint(0, 40)))
+        b = list(a)
+        for _ in range(rnd.randint(0, 3)):
+            at = rnd.randint(0, len(b))
+            b[at : at + rnd.randint(0, 2)] = rnd.choice(["", "a", "ba", "\n"])
+        b = "".join(b)
+        assert common_ends(a, b) == walked(a, b), (a, b)
+        assert common_ends(a.encode(), b.encode()) == walked(a, b)
+
+
 def test_spliced_index_equals_a_fresh_one():
     """An edit's index is the old one with only the changed lines found again: for random texts
     and edits (line breaks, lone and paired \\r, astral characters) it equals a fresh index."""

@@ -7,8 +7,11 @@ Parsed with tree-sitter (incrementally when an editor sends changes). The result
 from __future__ import annotations
 
 import re
+from bisect import insort
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 from pathlib import Path
 
@@ -165,7 +168,9 @@ class TsFile:
 
     @property
     def src(self) -> bytes:
-        return self.text.encode("utf-8")
+        """The text as UTF-8 (the extractor's: encoded once, not at every look)."""
+        ex = self.extractor
+        return ex.src if ex is not None and ex.text is self.text else self.text.encode("utf-8")
 
     def derive(self, key: str, compute):
         """A fact derived from this file's text (its components, its config), computed once."""
@@ -194,25 +199,36 @@ class TsFile:
             earlier = hint.derived.get(("nodewise", key)) if hint is not None else None
             if earlier is None:
                 return [one(n) for n in find(ex.tree, ex.tree.root_node, node_type)]
-            row = hint.row
-            over = lambda r: r.start.line <= row <= r.end.line  # noqa: E731
-            again = [one(n) for n in find_in_bytes(ex.tree, max(0, hint.start - 1), hint.end + 1, node_type) if over(ex.index.range_of_node(n))]
-            kept = []
+            row, changed, edit_start, delta = hint.row, hint.changed, hint.edit_start, hint.delta
+            again = [one(n) for n in find_in_bytes(ex.tree, max(0, hint.start - 1), hint.end + 1, node_type) if _spans_row(ex.index.range_of_node(n), row)]
+            kept = []  # in document order, as ``earlier`` is: none of them spans the row
             for entry in earlier:
-                if over(entry[0]):
+                r, span = entry[0], entry[2]
+                if r.start.line <= row <= r.end.line:
                     continue
-                if not entry[3] & hint.changed:
-                    kept.append(entry if entry[2][1] <= hint.edit_start else (entry[0], entry[1], (entry[2][0] + hint.delta, entry[2][1] + hint.delta), entry[3]))
+                if changed and not entry[3].isdisjoint(changed):
+                    # it read a name whose value holds the string: read again, its node found in the new tree
+                    span = span if span[1] <= edit_start else (span[0] + delta, span[1] + delta)
+                    node = of_type(ex.tree.root_node.descendant_for_byte_range(*span), node_type, span, lambda n: (n.start_byte, n.end_byte))
+                    if node is None:
+                        return [one(n) for n in find(ex.tree, ex.tree.root_node, node_type)]
+                    again.append(one(node))
                     continue
-                # it read a name whose value holds the string: read again, its node found in the new tree
-                span = entry[2] if entry[2][1] <= hint.edit_start else (entry[2][0] + hint.delta, entry[2][1] + hint.delta)
-                node = of_type(ex.tree.root_node.descendant_for_byte_range(*span), node_type, span, lambda n: (n.start_byte, n.end_byte))
-                if node is None:
-                    return [one(n) for n in find(ex.tree, ex.tree.root_node, node_type)]
-                again.append(one(node))
-            return sorted(kept + again, key=lambda e: (e[0].start, -e[0].end.line, -e[0].end.character))  # document order
+                kept.append(entry if span[1] <= edit_start else (r, entry[1], (span[0] + delta, span[1] + delta), entry[3]))
+            for entry in again:  # each in its place (after the equal ones: as a stable sort of both)
+                insort(kept, entry, key=_document_order)
+            return kept
 
-        return [x for entry in self.derive(("nodewise", key), compute) for x in entry[1]]
+        return list(chain.from_iterable(map(itemgetter(1), self.derive(("nodewise", key), compute))))
+
+
+def _spans_row(r: Range, row: int) -> bool:
+    return r.start.line <= row <= r.end.line
+
+
+def _document_order(entry: tuple) -> tuple:
+    r = entry[0]
+    return (r.start, -r.end.line, -r.end.character)
 
 
 DEFINING = ("call_expression", "new_expression", "object")  # the nodes pass 2 reads, in document order
