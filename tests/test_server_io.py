@@ -66,3 +66,31 @@ def test_input_from_a_file_is_served_too(tmp_path):
     with open(source, "rb") as stdin:
         done = subprocess.run([sys.executable, "-m", "sst_lsp", "serve"], stdin=stdin, capture_output=True, env=server_env(), timeout=60)
     assert b'"serverInfo"' in done.stdout and b'"sst-lsp"' in done.stdout
+
+
+def test_the_warm_up_makes_the_readers_and_writers_of_a_keystroke_without_writing(caplog, tmp_path):
+    """Before the first scan the server makes the code that reads a didChange and writes a
+    diagnostic with a fix and related places (each would cost the first keystroke that needs it);
+    once the workspace is analysed, SST102's tables. Nothing is sent, nothing fails."""
+    import logging
+    import shutil
+
+    from helpers import FIXTURES
+    from sst_lsp.rules import sst102_handler_file_not_found as sst102
+    from sst_lsp.server import build_server
+
+    sst102._prepared_for[:] = [None, None]
+    ls = build_server()
+    sent = []
+    ls.protocol._send_data = sent.append
+    with caplog.at_level(logging.DEBUG, logger="sst_lsp.server"):
+        ls.warm_up()
+        app = tmp_path / "app"
+        shutil.copytree(FIXTURES / "SST102" / "clean", app)  # (no handler is missing: the analysis makes no table)
+        ls.session.workspace_root = app
+        ls.session.analyse(ls.session.root_for(app / "sst.config.ts"))
+        ls.warm_up_session()
+    assert sent == []
+    assert not [r for r in caplog.records if "warming up" in r.getMessage()]
+    disk = next(iter(ls.session._last_projects.values()))[1]
+    assert sst102._prepared_for[0] is disk.python_file_index

@@ -135,8 +135,9 @@ class EditorSession:
         return Outcome(root, result, previous, by_path)
 
     def warm_up(self) -> None:
-        """What the first missing handler file would otherwise pay once, done when the user pauses:
-        the tables SST102 suggests a path from (the first app's: the one it keeps)."""
+        """What the first missing handler file would otherwise pay once, done once the workspace is
+        analysed and when the user pauses: the tables SST102 suggests a path from (the first app's:
+        the one it keeps)."""
         from .rules.sst102_handler_file_not_found import prepare
 
         for _, disk in list(self._last_projects.values())[:1]:
