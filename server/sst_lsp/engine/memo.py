@@ -336,10 +336,10 @@ class Memo:
             for i in new_at:
                 deps[i] = full(keys[i])
             # a key may stand at two places: the group depends on it while one holds it (a few
-            # are looked for in C, identity first: cheaper than hashing every key)
-            still = deps if len(dropped) <= 8 else set(deps)
+            # are looked for in C among the keys, not the prefixed ones: cheaper than hashing all)
+            still = keys if len(dropped) <= 8 else set(keys)
             for before in dropped:
-                if before not in still and (s := rdeps.get(before)) is not None:
+                if (before if prefix is None else before[1]) not in still and (s := rdeps.get(before)) is not None:
                     s.discard(gkey)
             for i in new_at:
                 rdeps.setdefault(deps[i], set()).add(gkey)
