@@ -345,5 +345,5 @@ class FileSystem:
                     child_real = os.path.realpath(folder / d) if entry is None or entry.is_link else os.path.join(real, d)
                 except (OSError, RuntimeError, ValueError):
                     continue
-                stack.append((folder / d, child_real))
+                stack.append((entry.path if entry is not None else folder / d, child_real))  # (the listing's Path: none made again)
 

@@ -57,19 +57,22 @@ class HandlerTarget:
 
 @dataclass(eq=False)  # one object per file within an analysis: identity is equality
 class PyProject:
+    """A pyproject.toml as parsed (its document is never changed in place: what follows from it is
+    computed once)."""
+
     path: Path
     doc: TomlDocument
 
-    @property
+    @cached_property
     def dir(self) -> Path:
         return self.path.parent
 
-    @property
+    @cached_property
     def name(self) -> str | None:
         n = self.doc.get("project", "name")
         return n if isinstance(n, str) else None
 
-    @property
+    @cached_property
     def normalized(self) -> str | None:
         return canonicalize_name(self.name) if self.name else None
 
@@ -190,11 +193,19 @@ class DiskModel:
         return self.era_info.era
 
     def _inside(self, path: Path) -> bool:
-        try:
-            Path(os.path.abspath(path)).relative_to(self.root)
-            return True
-        except ValueError:
-            return False
+        """Is ``path`` (made absolute, not following links) the root or under it? Told on strings:
+        a Path made for each question was a tenth of a cold check's path work."""
+        p = os.path.normcase(os.path.abspath(path))
+        return p == self._root_text or p.startswith(self._root_prefix)
+
+    @cached_property
+    def _root_text(self) -> str:
+        return os.path.normcase(str(self.root))
+
+    @cached_property
+    def _root_prefix(self) -> str:
+        r = self._root_text
+        return r if r.endswith(os.sep) else r + os.sep
 
     def link_out_on_path(self, rel: str) -> Path | None:
         """The first link on the way to ``rel`` (root-relative) that leads out of the workspace.
@@ -226,7 +237,7 @@ class DiskModel:
             target.outside = True
             return target
         joined = os.path.normpath(os.path.join(base, file_part))
-        if not self._inside(Path(joined)):
+        if not self._inside(joined):
             target.outside = True
             return target
         folders = [""]

@@ -70,6 +70,7 @@ class TomlDocument:
     _locs: dict[tuple, Located] = field(default_factory=dict)
     _tables: dict[tuple, Any] = field(default_factory=dict)
     _tree: Any = None
+    _indexed: bool = True  # False: positions not found yet (``_positioned``)
 
     def __post_init__(self):
         self.index = LineIndex.of(self.text)
@@ -86,7 +87,7 @@ class TomlDocument:
         except RecursionError:
             doc.error = "nesting too deep to parse"
             return doc
-        doc._index_positions()
+        doc._indexed = False  # found when first asked for: most documents never report a position
         return doc
 
     def _error_range(self, msg: str) -> Range:
@@ -104,6 +105,12 @@ class TomlDocument:
             end = self.index.end_position()
             return Range(end, end)
         return ZERO_RANGE
+
+    def _positioned(self) -> "TomlDocument":
+        if not self._indexed:
+            self._indexed = True
+            self._index_positions()
+        return self
 
     def _index_positions(self) -> None:
         src = self.text.encode("utf-8")
@@ -171,16 +178,16 @@ class TomlDocument:
         return isinstance(self.get(*path), dict)
 
     def key_range(self, *path) -> Range | None:
-        loc = self._locs.get(tuple(path))
+        loc = self._positioned()._locs.get(tuple(path))
         return self.index.range_of_node(loc.key) if loc else None
 
     def value_range(self, *path) -> Range | None:
-        loc = self._locs.get(tuple(path))
+        loc = self._positioned()._locs.get(tuple(path))
         return self.index.range_of_node(loc.value) if loc else None
 
     def table_header_range(self, *path) -> Range | None:
         """Range of the ``[a.b]`` header line of a table, if written as a header."""
-        node = self._tables.get(tuple(path))
+        node = self._positioned()._tables.get(tuple(path))
         if node is None:
             return None
         line = node.start_point[0]
