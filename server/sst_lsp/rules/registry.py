@@ -12,6 +12,7 @@ import pkgutil
 import sys
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import compress
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -313,15 +314,17 @@ def part(project: Project, code: str, key, compute):
 
 
 def per_function(project: Project, code: str, compute) -> list[tuple]:
-    """``[(pf, compute(project, pf))]`` for every Python function, each a ``part`` keyed by its
-    function's facts (``compute`` may read the function, its TypeScript facts and the disk),
-    asked for as one group: an edit costs the functions it changed."""
+    """``[(pf, compute(project, pf))]`` for the Python functions whose value is not empty (None,
+    ``[]``: nothing found), in order. Each value is a ``part`` keyed by its function's facts
+    (``compute`` may read the function, its TypeScript facts and the disk), asked for as one
+    group: an edit costs the functions it changed, and the empty values are left out in C."""
     pfs = project.python_functions
     if not project.disk.keeps_results:
-        return [(pf, compute(project, pf)) for pf in pfs]
-    facts, serials = _python_function_facts(project)
-    found = project.disk.memo.fetch_all(("parts", code), serials, lambda i: _group_part(project, (facts[i],), lambda group: compute(project, group[0])), GONE, prefix=("function-part", code))
-    return list(zip(pfs, found))
+        found = [compute(project, pf) for pf in pfs]
+    else:
+        facts, serials = _python_function_facts(project)
+        found = project.disk.memo.fetch_all(("parts", code), serials, lambda i: _group_part(project, (facts[i],), lambda group: compute(project, group[0])), GONE, prefix=("function-part", code))
+    return list(compress(zip(pfs, found), found))
 
 
 def _python_function_facts(project: Project) -> tuple[list, list]:

@@ -84,11 +84,11 @@ def _non_utf8_note(path: Path, reason: str) -> str:
     return ""
 
 
-def _touch(project, pf) -> tuple:
+def _touch(project, pf) -> tuple | None:
     """What one function needs read, read (so that a reason to skip a file is recorded whichever
     rule ran first), and what was found: (the handler file's (path, reason to be skipped), the
     link out of the workspace on the way to a handler file, its project's ``.python-version``
-    when that file is to be skipped)."""
+    when that file is to be skipped); None when nothing was."""
     fs = project.fs
     handler_bad = link = version_bad = None
     if pf.target.py_path is not None:
@@ -102,7 +102,7 @@ def _touch(project, pf) -> tuple:
         version = Path(os.path.abspath(pf.project_path.parent / ".python-version"))
         fs.read_text(version)
         version_bad = version if version in fs.unreadable else None
-    return handler_bad, link, version_bad
+    return (handler_bad, link, version_bad) if handler_bad or link is not None or version_bad is not None else None
 
 
 @rule("SST002", "unreadable-file", Severity.WARNING, eras=ALL_ERAS)

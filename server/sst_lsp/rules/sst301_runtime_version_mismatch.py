@@ -89,11 +89,9 @@ def check(project):
     reqpy: dict = defaultdict(list)
     users: dict = defaultdict(set)  # file -> minors of every function that depends on it
     each = per_function(project, "SST301", _found)
-    if not any(map(itemgetter(5), filter(None, map(itemgetter(1), each)))):
+    if not any(map(itemgetter(5), map(itemgetter(1), each))):
         return  # (told in C: a keystroke elsewhere need not gather every function's files)
     for pf, found in each:
-        if found is None:
-            continue
         minor, site, pv, pv_differs, projects, _ = found
         if pv is not None:
             users[pv].add(minor)
