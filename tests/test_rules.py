@@ -374,3 +374,22 @@ def test_sst206_severity_follows_the_era_and_whether_a_handler_lives_in_the_proj
         return
     assert len(found) == 2 and {v.severity for v in found} == {expected}
     assert all(v.message.endswith("so it is not affected; `uv build` and wheel installs are.") == (expected is Severity.INFO) for v in found)
+
+
+def test_sst212_judges_a_member_the_file_index_does_not_hold(tmp_path):
+    """A member of a nested uv workspace in a folder the app's walk skips (``build/``) is still
+    judged: hatchling finds nothing to put in its wheel either."""
+    import shutil
+
+    from sst_lsp.analysis import analyse_path
+
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "SST212" / "other-folder", app)
+    (app / "py").mkdir()
+    (app / "py" / "pyproject.toml").write_text('[project]\nname = "py"\nversion = "0.1.0"\n\n[tool.uv.workspace]\nmembers = ["../build/lib"]\n')
+    lib = app / "build" / "lib"
+    (lib / "code").mkdir(parents=True)
+    (lib / "pyproject.toml").write_text('[project]\nname = "lib"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n')
+    (lib / "code" / "y.py").write_text("x = 1\n")
+    found = sorted(str(v.path.relative_to(app)) for res in analyse_path(app, select={"SST212"}) for v in res.violations if v.code == "SST212")
+    assert found == ["build/lib/pyproject.toml", "functions/pyproject.toml"]

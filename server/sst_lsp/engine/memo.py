@@ -79,7 +79,7 @@ class Memo:
         self.rdeps: dict = {}  # key, or ("text", path) -> keys of the values that depend on it
         self._frames: list = []  # (keys, paths) being recorded, innermost last
         self.recomputed = 0  # values computed (a counter for tests and profiles)
-        self._unswept = None  # the (key, node) pairs the sweep has still to look at (``_sweep_some``)
+        self._unswept = None  # the keys the sweep has still to look at (``_sweep_some``)
         self._swept_at = 0  # ``recomputed`` at the last share
 
     # -- one analysis after another ---------------------------------------------------------
@@ -170,17 +170,18 @@ class Memo:
         what was computed since the last share, at least ``SWEEP_DROPS``): the values each
         keystroke leaves behind come due together, when the walk reaches them; the rest of them
         wait for the next shares."""
-        if self._unswept is None:  # (a copy of the table is made in C: a list of its items is not)
-            self._unswept = iter(self.nodes.copy().items())
+        if self._unswept is None:  # (its keys only: a value replaced or dropped since is not kept alive)
+            self._unswept = iter(list(self.nodes))
         look = max(256, len(self.nodes) // SWEEP_SHARES)
         drops = max(SWEEP_DROPS, self.recomputed - self._swept_at)
         self._swept_at = self.recomputed
         nodes, rdeps, old = self.nodes, self.rdeps, self.rev - 2
-        for key, node in islice(self._unswept, look):
+        for key in islice(self._unswept, look):
             look -= 1
             # (most were asked for lately, or something kept depends on them: told apart by the
-            # node alone, then by one look-up, before the key is hashed again)
-            if node.transient and node.used < old and not rdeps.get(key) and nodes.get(key) is node:
+            # node, before the key is hashed again)
+            node = nodes.get(key)
+            if node is not None and node.transient and node.used < old and not rdeps.get(key):
                 self._unlink(key, nodes.pop(key))
                 drops -= 1
                 if not drops:
@@ -341,6 +342,8 @@ class Memo:
             for before in dropped:
                 if (before if prefix is None else before[1]) not in still and (s := rdeps.get(before)) is not None:
                     s.discard(gkey)
+                    if not s:
+                        del rdeps[before]  # (an empty set would stay after the value is swept)
             for i in new_at:
                 rdeps.setdefault(deps[i], set()).add(gkey)
             deps = tuple(deps)
@@ -361,6 +364,10 @@ class Memo:
         unchanged = old_keys is not None and not new_at and len(values) == len(old_values) and all(map(_is, values, old_values))
         node = _Node((keys, values, given), deps, (), rev, old.changed if unchanged else rev, None, True)
         self.nodes[gkey] = node
+        if old is not None and not unchanged and (dependants := rdeps.get(gkey)):
+            # the group changed with its keys, which no edit marks: what kept an answer of it under
+            # other keys (a rule's result for other facts, asked for again after an undo) is marked
+            self._mark([(k, gkey) for k in dependants])
         if self._frames:
             self._frames[-1][0].add(gkey)
         return values

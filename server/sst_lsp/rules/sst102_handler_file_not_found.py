@@ -93,7 +93,10 @@ class _Columns:
     def lanes(self, c: str, k: int) -> int:
         hit = self.packed.get((c, k))
         if hit is None:
-            hit = self.packed[(c, k)] = int.from_bytes(array("H", [min(k, have.get(c, 0)) for have in self.counts]).tobytes(), "little")
+            lanes = array("H", [min(k, have.get(c, 0)) for have in self.counts])
+            if sys.byteorder != "little":
+                lanes.byteswap()  # (packed little-endian, as ``common`` unpacks them)
+            hit = self.packed[(c, k)] = int.from_bytes(lanes.tobytes(), "little")
         return hit
 
     def common(self, word: str) -> list[int]:

@@ -119,15 +119,28 @@ def check(project):
     # only a project whose wheel hatchling cannot fill has a finding: the app's are judged each
     # apart and kept with the disk model, so that an edit of a handler's path judges none again
     failing = _failing(project)
-    outside = project.handler_projects - project.pyproject_set  # (a handler's project the index missed: rare)
+    # (a project the app's file index misses: a member in a skipped or hidden folder, or outside the
+    # root, or a handler's; rare, and judged with the handlers)
+    outside = _members_outside(project) | (project.handler_projects - project.pyproject_set)
     if not failing and not outside:
         return
+    projects = _projects(project)
     handlers: dict = {}
     for pf in project.python_functions:
         if pf.project_path is not None and pf.target.py_path is not None:
             handlers.setdefault(pf.project_path, []).append(pf)
-    groups = {path: handlers.get(path, []) for path in _projects(project) if path in failing or path in outside}
+    groups = {path: handlers.get(path, []) for path in projects if path in failing or path in outside}
     yield from per_groups(project, "SST212", groups, lambda path, now: list(_findings(project, path, now)))
+
+
+def _members_outside(project) -> frozenset:
+    """The workspaces' members that are not among the app's pyproject.toml files (kept with the disk model)."""
+    return project.derive(("SST212", "members outside"), lambda: _outside(project), reexec=True)
+
+
+def _outside(project) -> frozenset:
+    inside = project.pyproject_set
+    return frozenset(p for ws in workspaces(project) for p in ws.member_paths() if p not in inside)
 
 
 def _failing(project) -> frozenset:
