@@ -352,9 +352,34 @@ def test_a_result_kept_for_other_keys_is_checked_again_once_its_group_changed_ke
         return counted(memo, ("total", tuple(names)), compute, runs)
 
     assert total(["a1", "b1"]) == "1a1|2b1"
+    docs.edit()  # (each an analysis of its own)
     assert total(["b2", "b1"]) == "2b2|2b1"  # the group holds b.toml's members only now
     docs.edit(a="3")
     assert total(["a1", "b1"]) == "3a1|2b1"
+
+
+def test_a_result_kept_for_keys_dropped_two_changes_ago_is_checked_again():
+    """A -> B -> C, each changing one key, C dropping a key that A and B both held; an edit of what
+    only that key read; then A again: its kept result is not current."""
+    memo = Memo()
+    docs = Texts(memo, a="1", b="2", c="3")
+    runs: list = []
+    paths = {"a": A, "b": B, "c": Path("/app/c.toml")}
+
+    def member(name):
+        return lambda: docs.read(paths[name[0]]) + name
+
+    def total(names):
+        compute = lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i])))  # noqa: E731
+        return counted(memo, ("total", tuple(names)), compute, runs)
+
+    assert total(["a1", "b1"]) == "1a1|2b1"
+    docs.edit()  # (each an analysis of its own)
+    assert total(["a1", "c1"]) == "1a1|3c1"
+    docs.edit()
+    assert total(["c2", "c1"]) == "3c2|3c1"  # a1 leaves the group
+    docs.edit(a="4")
+    assert total(["a1", "b1"]) == "4a1|2b1"
 
 
 def test_a_group_answers_as_its_members_would_whatever_the_keys_and_edits():

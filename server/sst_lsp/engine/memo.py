@@ -339,14 +339,30 @@ class Memo:
             # a key may stand at two places: the group depends on it while one holds it (a few
             # are looked for in C among the keys, not the prefixed ones: cheaper than hashing all)
             still = keys if len(dropped) <= 8 else set(keys)
+            # What kept an answer of the group under other keys (a rule's result for other facts, asked
+            # for again after an undo) must learn when a key it read, no longer held here, changes:
+            # one current with the group as it was depends on the keys dropped now; one older than
+            # that read keys the group held before, and is marked (checked again when asked).
+            readers, older = [], []
+            for d in rdeps.get(gkey, ()) if dropped else ():
+                if (node := self.nodes.get(d)) is not None:
+                    (readers if node.verified >= old.changed else older).append((d, node))
             for before in dropped:
-                if (before if prefix is None else before[1]) not in still and (s := rdeps.get(before)) is not None:
+                if (before if prefix is None else before[1]) in still:
+                    continue
+                if (s := rdeps.get(before)) is not None:
                     s.discard(gkey)
-                    if not s:
-                        del rdeps[before]  # (an empty set would stay after the value is swept)
+                for d, node in readers:
+                    if before not in node.deps:
+                        node.deps += (before,)
+                        rdeps.setdefault(before, set()).add(d)
+                if not rdeps.get(before, True):
+                    del rdeps[before]  # (an empty set would stay after the value is swept)
             for i in new_at:
                 rdeps.setdefault(deps[i], set()).add(gkey)
             deps = tuple(deps)
+            if older:
+                self._mark([(d, gkey) for d, _ in older])
         else:
             old_keys = old_values = None
             moved = new_at = range(n)
@@ -364,10 +380,6 @@ class Memo:
         unchanged = old_keys is not None and not new_at and len(values) == len(old_values) and all(map(_is, values, old_values))
         node = _Node((keys, values, given), deps, (), rev, old.changed if unchanged else rev, None, True)
         self.nodes[gkey] = node
-        if old is not None and not unchanged and (dependants := rdeps.get(gkey)):
-            # the group changed with its keys, which no edit marks: what kept an answer of it under
-            # other keys (a rule's result for other facts, asked for again after an undo) is marked
-            self._mark([(k, gkey) for k in dependants])
         if self._frames:
             self._frames[-1][0].add(gkey)
         return values
