@@ -91,19 +91,14 @@ def _suppressions_in(project: Project, violations: list[Violation]) -> list[list
     whose keys are the same list while the disk model stands: an edit elsewhere looks at none of
     them), then any other file a violation is in."""
     fs, disk = project.fs, project.disk
-    tomls, keys = project.derive("suppression-files", lambda: _toml_keys(disk.toml_paths), reexec=True)
+    tomls = disk.pyproject_paths
     out = [_scan(path, fs.read_text(path)) for path in project.ts_paths]
-    out.extend(disk.memo.fetch_all(("suppressions",), keys, lambda i: lambda p=tomls[i]: _scan(p, fs.read_text(p))))
+    out.extend(disk.memo.fetch_all(("suppressions",), tomls, lambda i: lambda p=tomls[i]: _scan(p, fs.read_text(p)), prefix=("suppression-of",)))
     seen = {*project.ts_paths, *tomls}
     for path in dict.fromkeys(v.path for v in violations):
         if path not in seen:
             out.append(_scan(path, fs.read_text(path)))
     return out
-
-
-def _toml_keys(paths: list[Path]) -> tuple[list[Path], list]:
-    tomls = [p for p in paths if p.name != "uv.lock"]
-    return tomls, [("suppressions", p) for p in tomls]
 
 
 @lru_cache(maxsize=256)

@@ -175,13 +175,11 @@ class Memo:
         look = max(256, len(self.nodes) // SWEEP_SHARES)
         drops = max(SWEEP_DROPS, self.recomputed - self._swept_at)
         self._swept_at = self.recomputed
-        nodes, rdeps, old = self.nodes, self.rdeps, self.rev - 2
+        nodes, old = self.nodes, self.rev - 2
         for key in islice(self._unswept, look):
             look -= 1
-            # (most were asked for lately, or something kept depends on them: told apart by the
-            # node, before the key is hashed again)
             node = nodes.get(key)
-            if node is not None and node.transient and node.used < old and not rdeps.get(key):
+            if node is not None and self._droppable(key, node, old):
                 self._unlink(key, nodes.pop(key))
                 drops -= 1
                 if not drops:

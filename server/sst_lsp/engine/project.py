@@ -769,6 +769,12 @@ class Project:
         """The pyproject.toml of every Python function's project, once per analysis."""
         return self.once("handler-projects", lambda: frozenset(pf.project_path for pf in self.python_functions if pf.project_path is not None))
 
+    @property
+    def unindexed_handler_projects(self) -> frozenset:
+        """The handlers' projects that are not among the app's pyproject.toml files (the file index
+        missed them: rare); a rule that keeps its parts per indexed file judges these apart."""
+        return self.handler_projects - self.pyproject_set
+
     def python_by_function(self, record: bool = True) -> dict:
         """id of a ``FunctionDef`` -> its Python functions (``record=False``: without depending on
         every function's, for a caller that depends on one function's decision by ``python_deps``)."""

@@ -187,12 +187,8 @@ class TsFile:
         ex = self.extractor
 
         def one(node) -> tuple:
-            outer, ex._reads = ex._reads, set()  # (the names it looks up)
-            try:
-                found = compute_one(node)
-            finally:
-                reads, ex._reads = ex._reads, outer
-            return (ex.index.range_of_node(node), found, (node.start_byte, node.end_byte), frozenset(reads))
+            found, reads = ex.reading(lambda: compute_one(node))
+            return (ex.index.range_of_node(node), found, (node.start_byte, node.end_byte), reads)
 
         def compute() -> list:
             hint = self.edit_of
@@ -204,7 +200,7 @@ class TsFile:
             kept = []  # in document order, as ``earlier`` is: none of them spans the row
             for entry in earlier:
                 r, span = entry[0], entry[2]
-                if r.start.line <= row <= r.end.line:
+                if _spans_row(r, row):
                     continue
                 if changed and not entry[3].isdisjoint(changed):
                     # it read a name whose value holds the string: read again, its node found in the new tree
@@ -926,12 +922,8 @@ class Extractor:
         if entry is not None and all(self.binding(n) == b for n, b in entry[0]):
             self.reused += 1
         else:
-            outer, self._reads = self._reads, set()
-            try:
-                fd = self.function_from_object(obj, kind, transforms)
-                entry = (tuple((n, self.binding(n)) for n in sorted(self._reads)), fd)
-            finally:
-                self._reads = outer
+            fd, reads = self.reading(lambda: self.function_from_object(obj, kind, transforms))
+            entry = (tuple((n, self.binding(n)) for n in sorted(reads)), fd)
         self.memo[key] = entry
         return entry[1]  # the same object while reused: what follows from it is kept by identity (never changed in place)
 
@@ -1032,16 +1024,21 @@ class Extractor:
             return (pos, " {},"), indent
         return (after_range.end, ", {}"), indent
 
-    def _lookup_reading(self, node) -> tuple:
-        """``lookup(node)`` and the names it read (also recorded for whoever records reads now)."""
+    def reading(self, compute, *, shared: bool = False) -> tuple:
+        """``compute()`` and the names it looked up; ``shared``: they count as read by whoever
+        records reads now too."""
         outer, self._reads = self._reads, set()
         try:
-            value = self.lookup(node)
+            value = compute()
         finally:
             reads, self._reads = self._reads, outer
-        if outer is not None:
+        if shared and outer is not None:
             outer |= reads
         return value, frozenset(reads)
+
+    def _lookup_reading(self, node) -> tuple:
+        """``lookup(node)`` and the names it read (also recorded for whoever records reads now)."""
+        return self.reading(lambda: self.lookup(node), shared=True)
 
     def _string_def(self, node, lit: StringLit, kind: str, transforms: list, reads: frozenset = frozenset()) -> None:
         direct = unwrap(node) is not None and unwrap(node).type in ("string", "template_string")
@@ -1224,7 +1221,7 @@ def _string_edit(path: Path, previous: TsFile, text: str, tree, edit: _Edit) -> 
     row = before.start_point[0]
 
     def spans_row(r) -> bool:
-        return r is not None and r.start.line <= row <= r.end.line
+        return r is not None and _spans_row(r, row)
 
     redo = [i for i, fd in enumerate(previous.functions) if spans_row(fd.object_range or fd.handler_range) and fd.file == path]  # (a path compares in Python: last)
     if any(spans_row(t.range) for t in previous.function_transforms) or any(spans_row(t.range) for ts in ex_before.route_transforms.values() for t in ts):

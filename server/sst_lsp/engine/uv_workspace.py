@@ -275,7 +275,7 @@ def workspaces(project) -> list[Workspace]:
 def _workspaces(project) -> list[Workspace]:
     out: list[Workspace] = [project.root_workspace] if project.root_workspace is not None else []
     seen: set[Path] = {Path(os.path.abspath(project.root / "pyproject.toml"))}
-    for path in (p for p in project.toml_paths if p.name == "pyproject.toml"):
+    for path in project.pyproject_paths:
         path = Path(os.path.abspath(path))
         if path in seen:
             continue

@@ -101,7 +101,7 @@ def check(project):
     # only a project with a requirements.txt beside it can have a finding: those of the app's are
     # kept with the disk model, so that an edit of a handler's path looks at no other project
     beside = _with_requirements(project)
-    outside = project.handler_projects - project.pyproject_set  # (a handler's project the index missed: rare)
+    outside = project.unindexed_handler_projects
     if outside:
         beside = beside | {path for path in outside if _has_requirements(project, path)}
     if not beside:

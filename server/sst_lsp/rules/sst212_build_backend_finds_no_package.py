@@ -121,7 +121,7 @@ def check(project):
     failing = _failing(project)
     # (a project the app's file index misses: a member in a skipped or hidden folder, or outside the
     # root, or a handler's; rare, and judged with the handlers)
-    outside = _members_outside(project) | (project.handler_projects - project.pyproject_set)
+    outside = _members_outside(project) | project.unindexed_handler_projects
     if not failing and not outside:
         return
     projects = _projects(project)
