@@ -274,6 +274,17 @@ def _member_of(docs: Texts, runs: list):
     return member
 
 
+def _totals(memo: Memo, member, runs: list):
+    """A value kept per list of names (as a rule's result is kept per set of facts) that reads one
+    group of ``member``'s values, whatever the names."""
+
+    def total(names):
+        compute = lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i])))  # noqa: E731
+        return counted(memo, ("total", tuple(names)), compute, runs)
+
+    return total
+
+
 def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
     """``fetch_all``: many values asked for as one. The next call computes only the keys new at
     their place and those whose documents changed; the caller depends on the group, and is
@@ -283,8 +294,7 @@ def test_a_group_fetches_only_the_keys_an_edit_changed_or_marked():
     runs: list = []
     member = _member_of(docs, runs)  # "a1" reads a.toml, "b1" reads b.toml …
 
-    def total(names):
-        return counted(memo, ("total", tuple(names)), lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i]))), runs)
+    total = _totals(memo, member, runs)
 
     assert total(["a1", "b1", "a2"]) == "1a1|2b1|1a2"
     assert runs == [("total", ("a1", "b1", "a2")), "a1", "b1", "a2"]
@@ -347,9 +357,7 @@ def test_a_result_kept_for_other_keys_is_checked_again_once_its_group_changed_ke
     runs: list = []
     member = _member_of(docs, runs)
 
-    def total(names):
-        compute = lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i])))  # noqa: E731
-        return counted(memo, ("total", tuple(names)), compute, runs)
+    total = _totals(memo, member, runs)
 
     assert total(["a1", "b1"]) == "1a1|2b1"
     docs.edit()  # (each an analysis of its own)
@@ -369,9 +377,7 @@ def test_a_result_kept_for_keys_dropped_two_changes_ago_is_checked_again():
     def member(name):
         return lambda: docs.read(paths[name[0]]) + name
 
-    def total(names):
-        compute = lambda: "|".join(memo.fetch_all(("group",), [("m", n) for n in names], lambda i: member(names[i])))  # noqa: E731
-        return counted(memo, ("total", tuple(names)), compute, runs)
+    total = _totals(memo, member, runs)
 
     assert total(["a1", "b1"]) == "1a1|2b1"
     docs.edit()  # (each an analysis of its own)
